@@ -1,0 +1,18 @@
+import type { Output } from './output.js';
+
+/** Options every command accepts (DESIGN.md "Global"). */
+export interface GlobalOptions {
+  json: boolean;
+  yes: boolean;
+  root: string;
+  dockerHost: string | undefined;
+}
+
+/** What a command gets from the CLI layer; steps pick only what they use. */
+export interface CommandContext {
+  global: GlobalOptions;
+  out: Output;
+  interactive: boolean;
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+}

@@ -1,0 +1,25 @@
+import { ExitCode, RegsetupError, isRegsetupError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+import type { Output } from './output.js';
+
+/** The one place that maps a failure to an exit code (docker/cli's getExitCode). */
+export function exitCodeFor(error: unknown): ExitCode {
+  return isRegsetupError(error) ? error.exitCode : ExitCode.unexpected;
+}
+
+const bugHint =
+  'This looks like a bug in regsetup. Please report it with the command you ran, ' +
+  '`regsetup --version`, and the output of the same command with REGSETUP_DEBUG=1.';
+
+/** Prints an error the way the user asked for (human or JSON) and returns its exit code. */
+export function renderError(error: unknown, out: Output): ExitCode {
+  const known = isRegsetupError(error)
+    ? error
+    : new RegsetupError('ERR_UNEXPECTED', error instanceof Error ? error.message : String(error), { hint: bugHint });
+  const json = { ok: false, error: { code: known.code, message: known.message, hint: known.hint ?? null } };
+  if (out.json) out.document(json);
+  out.note(`regsetup: error ${known.code}: ${known.message}`);
+  if (known.hint) out.note(`  hint: ${known.hint}`);
+  if (process.env.REGSETUP_DEBUG && error instanceof Error && error.stack) out.note(redact(error.stack));
+  return exitCodeFor(error);
+}

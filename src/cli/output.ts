@@ -1,0 +1,32 @@
+import { redact } from '../core/redact.js';
+
+/**
+ * Where a command's words go. Under --json stdout carries exactly one JSON document
+ * and every human sentence goes to stderr; without it the report goes to stdout and
+ * progress to stderr, so `regsetup status > file` keeps only the report.
+ */
+export interface Output {
+  readonly json: boolean;
+  /** Progress and notes: always stderr. */
+  note(line: string): void;
+  /** The human report: stdout, or stderr under --json. */
+  report(line: string): void;
+  /** The JSON document (ignored without --json). */
+  document(doc: unknown): void;
+}
+
+export interface Streams {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+}
+
+export function createOutput(json: boolean, streams: Streams = process): Output {
+  return {
+    json,
+    note: (line) => void streams.stderr.write(`${redact(line)}\n`),
+    report: (line) => void (json ? streams.stderr : streams.stdout).write(`${redact(line)}\n`),
+    document: (doc) => {
+      if (json) streams.stdout.write(`${redact(JSON.stringify(doc, null, 2))}\n`);
+    },
+  };
+}

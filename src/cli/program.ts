@@ -1,0 +1,193 @@
+import { Command, Option } from 'commander';
+import { ExitCode, RegsetupError, usageError } from '../core/errors.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+import { createOutput } from './output.js';
+
+export type Runner = (ctx: CommandContext, args: string[], opts: Record<string, unknown>) => Promise<ExitCode>;
+
+/** Each command's code is imported only when that command runs: `--version` stays cheap. */
+type Loader = () => Promise<{ run: Runner }>;
+
+const exitCodesHelp = `
+Exit codes:
+  0  done (or nothing to do)
+  1  unexpected failure
+  2  bad usage or bad input
+  3  verification failed
+  4  preflight refused, nothing changed
+  5  apply failed and was rolled back`;
+
+export interface ProgramIo {
+  version: string;
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  stdin: NodeJS.ReadableStream;
+  env: NodeJS.ProcessEnv;
+  isTTY: boolean;
+  /** Set by the action that ran. */
+  result?: Promise<ExitCode>;
+}
+
+function globalOptions(cmd: Command, env: NodeJS.ProcessEnv): GlobalOptions {
+  const o = cmd.optsWithGlobals();
+  return {
+    json: Boolean(o.json),
+    yes: Boolean(o.yes),
+    root: typeof o.root === 'string' ? o.root : '/',
+    dockerHost: typeof o.dockerHost === 'string' ? o.dockerHost : env.DOCKER_HOST,
+  };
+}
+
+// A password on the command line ends up in `ps` and shell history: refuse it by name.
+const passwordTrap = () =>
+  new Option('-p, --password <password>').hideHelp().argParser(() => {
+    throw usageError('a password on the command line is visible to every user of this host', 'Pipe it in with --password-stdin, or set REGSETUP_PASSWORD, or use --password-file FILE.');
+  });
+
+const credentialOptions = (cmd: Command) =>
+  cmd
+    .option('-u, --username <user>', 'registry user name')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--password-file <file>', 'read the password from a file')
+    .addOption(passwordTrap());
+
+const verifyOptions = (cmd: Command) =>
+  cmd
+    .option('--push-registry <host[:port]>', 'where pushes go, when it differs from the registry (a Nexus hosted connector)')
+    .option('--hub-image <ref>', 'a Docker Hub image to pull through the mirrors', 'library/hello-world:latest')
+    .option('--push-repo <name>', 'repository for the test image', 'regsetup/verify')
+    .option('--max-clock-skew <seconds>', 'largest clock offset accepted', '30');
+
+interface CommandSpec {
+  name: string;
+  summary: string;
+  args?: string;
+  examples: string[];
+  load: Loader;
+  configure?: (cmd: Command) => Command;
+}
+
+const notYet = (name: string): Loader => async () => ({
+  run: async () => {
+    throw new RegsetupError('ERR_NOT_AVAILABLE', `\`regsetup ${name}\` is not available yet in this version`, {
+      hint: 'See README.md for what this version can do.',
+      exitCode: ExitCode.unexpected,
+    });
+  },
+});
+
+const specs: CommandSpec[] = [
+  {
+    name: 'join',
+    args: '<registry>',
+    summary: 'configure this host for a registry, reload the daemon, and verify',
+    examples: ['echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json'],
+    load: notYet('join'),
+    configure: (c) => credentialOptions(verifyOptions(c)).option('--dry-run', 'print the plan, change nothing'),
+  },
+  {
+    name: 'plan',
+    args: '<registry>',
+    summary: 'print what join would change, change nothing',
+    examples: ['regsetup plan nexus.example.com --mirror auto'],
+    load: notYet('plan'),
+  },
+  {
+    name: 'verify',
+    args: '<registry>',
+    summary: 'prove this host can pull from and push to the registry, and say why not',
+    examples: [
+      'regsetup verify nexus.example.com',
+      'echo "$PW" | regsetup verify nexus.example.com:8082 --push-registry nexus.example.com:8083 --username ci --password-stdin --json',
+    ],
+    load: () => import('./commands/verify.js'),
+    configure: (c) => credentialOptions(verifyOptions(c)),
+  },
+  {
+    name: 'doctor',
+    args: '[registry]',
+    summary: 'check everything, explain each failure with its cause and fix',
+    examples: ['regsetup doctor nexus.example.com', 'regsetup doctor --fix --yes'],
+    load: notYet('doctor'),
+    configure: (c) => c.option('--fix', 'apply the fixes it can make'),
+  },
+  {
+    name: 'login',
+    args: '<registry>',
+    summary: 'store credentials in a working credential helper (never plaintext)',
+    examples: ['echo "$PW" | regsetup login nexus.example.com --username ci --password-stdin'],
+    load: notYet('login'),
+    configure: (c) => credentialOptions(c).option('--docker-config <dir>', 'Docker config directory (default $DOCKER_CONFIG or ~/.docker)'),
+  },
+  {
+    name: 'creds',
+    args: '<action>',
+    summary: 'credentials: `migrate` plaintext auths into the helper, `doctor` to inspect',
+    examples: ['regsetup creds migrate --yes', 'regsetup creds doctor'],
+    load: notYet('creds'),
+    configure: (c) => c.option('--dry-run', 'list what would move, change nothing'),
+  },
+  {
+    name: 'leave',
+    args: '<registry>',
+    summary: 'undo exactly what join did for a registry',
+    examples: ['regsetup leave nexus.example.com --yes'],
+    load: notYet('leave'),
+  },
+  {
+    name: 'status',
+    summary: 'what regsetup manages on this host, and any drift from it',
+    examples: ['regsetup status --json'],
+    load: notYet('status'),
+  },
+  {
+    name: 'agent',
+    summary: 'keep this host converged on a desired state (long-running)',
+    examples: ['regsetup agent --config /etc/regsetup/regsetup.yaml'],
+    load: notYet('agent'),
+    configure: (c) => c.option('--config <file>', 'desired state file', '/etc/regsetup/regsetup.yaml'),
+  },
+];
+
+export function buildProgram(io: ProgramIo): Command {
+  const program = new Command('regsetup')
+    .description('Point container hosts at a private registry: daemon.json, CA, credentials, reload, verify.')
+    .version(io.version, '-V, --version')
+    .option('--json', 'one JSON document on stdout; human text on stderr')
+    .option('-y, --yes', 'never prompt (a needed answer without a TTY is an error, not a hang)')
+    .option('--root <dir>', 'prefix for every host path (scratch trees, image builds)', '/')
+    .option('--docker-host <url>', 'Docker daemon socket (default $DOCKER_HOST, then the local socket)')
+    .showHelpAfterError(false)
+    .addHelpText('after', exitCodesHelp)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => undefined, // usage errors are rendered by main, in one line
+    })
+    .exitOverride();
+
+  for (const spec of specs) {
+    let cmd = program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name).description(spec.summary);
+    cmd = spec.configure ? spec.configure(cmd) : cmd;
+    cmd
+      .addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n${exitCodesHelp}`)
+      .exitOverride()
+      .action(async (...params: unknown[]) => {
+        const command = params[params.length - 1] as Command;
+        const opts = params[params.length - 2] as Record<string, unknown>;
+        const args = params.slice(0, -2).filter((a): a is string => typeof a === 'string');
+        const global = globalOptions(command, io.env);
+        const ctx: CommandContext = {
+          global,
+          out: createOutput(global.json, io),
+          interactive: io.isTTY && !global.yes && !global.json,
+          stdin: io.stdin,
+          env: io.env,
+        };
+        const { run } = await spec.load();
+        io.result = run(ctx, args, opts);
+        await io.result;
+      });
+  }
+  return program;
+}

@@ -1,0 +1,57 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: new PassThrough(),
+    env: {},
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('regsetup CLI', () => {
+  it.each([
+    [['--version'], 0],
+    [['--help'], 0],
+    [['join', '--help'], 0],
+    [[], 2],
+    [['bogus'], 2],
+    [['join'], 2],
+    [['verify', 'r.example', '--frobnicate'], 2],
+    [['login', 'r.example', '--password', 'hunter22'], 2],
+    [['agent'], 1],
+  ])('%j exits %i', async (argv, expected) => {
+    expect((await cli(...argv)).code).toBe(expected);
+  });
+
+  it('prints a one-line usage error with a pointer to --help', async () => {
+    const { stderr } = await cli('join');
+    expect(stderr).toBe("regsetup: missing required argument 'registry'\nSee 'regsetup join --help'.\n");
+  });
+
+  it('documents the exit codes in --help', async () => {
+    const { stdout } = await cli('--help');
+    expect(stdout).toContain('4  preflight refused, nothing changed');
+  });
+
+  it('puts exactly one JSON document on stdout under --json', async () => {
+    const { stdout, stderr } = await cli('agent', '--json');
+    expect(JSON.parse(stdout)).toEqual({
+      ok: false,
+      error: { code: 'ERR_NOT_AVAILABLE', message: expect.stringContaining('agent'), hint: expect.any(String) },
+    });
+    expect(stderr).toContain('ERR_NOT_AVAILABLE');
+  });
+
+  it('never echoes a password given on the command line', async () => {
+    const { stdout, stderr } = await cli('login', 'r.example', '--password', 'hunter22', '--json');
+    expect(stdout + stderr).not.toContain('hunter22');
+    expect(JSON.parse(stdout).error.hint).toContain('--password-stdin');
+  });
+});
