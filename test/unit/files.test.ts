@@ -1,0 +1,153 @@
+import { memfs } from 'memfs';
+import { describe, expect, it } from 'vitest';
+import { RegsetupError } from '../../src/core/errors.js';
+import { nodeFiles, type LockOptions } from '../../src/host/files.js';
+import { resolveHostPath, rooted } from '../../src/host/host-path.js';
+
+function setup(tree: Record<string, string> = {}, lock: LockOptions = {}) {
+  const { fs, vol } = memfs(tree);
+  return { fs, vol, files: nodeFiles(fs, lock) };
+}
+
+describe('writeAtomic', () => {
+  it('keeps the mode and owner of the file it replaces', async () => {
+    const { fs, files } = setup({ '/etc/docker/daemon.json': '{}' });
+    fs.chmodSync('/etc/docker/daemon.json', 0o664);
+    fs.chownSync('/etc/docker/daemon.json', 123, 456);
+    await files.writeAtomic('/etc/docker/daemon.json', '{"debug":true}\n');
+    expect(fs.readFileSync('/etc/docker/daemon.json', 'utf8')).toBe('{"debug":true}\n');
+    expect(await files.stat('/etc/docker/daemon.json')).toMatchObject({ mode: 0o664, uid: 123, gid: 456 });
+  });
+
+  it.each([
+    { name: 'new file, defaults', before: undefined, options: {}, mode: 0o644 },
+    { name: 'new file, given mode', before: undefined, options: { mode: 0o600 }, mode: 0o600 },
+    { name: 'given mode wins over the old one', before: 0o644, options: { mode: 0o600 }, mode: 0o600 },
+  ])('mode: $name', async ({ before, options, mode }) => {
+    const { fs, files } = setup({ '/etc/docker/.keep': '' });
+    if (before !== undefined) fs.writeFileSync('/etc/docker/key.pem', 'old', { mode: before });
+    await files.writeAtomic('/etc/docker/key.pem', Buffer.from('new'), options);
+    expect((await files.stat('/etc/docker/key.pem'))?.mode).toBe(mode);
+  });
+
+  it('leaves no temporary file behind', async () => {
+    const { files } = setup({ '/etc/docker/daemon.json': '{}' });
+    await files.writeAtomic('/etc/docker/daemon.json', '{"a":1}');
+    expect(await files.readdir('/etc/docker')).toEqual(['daemon.json']);
+  });
+
+  it('writes through a symlink instead of replacing it', async () => {
+    const { fs, files } = setup({ '/srv/daemon.json': '{}', '/etc/docker/.keep': '' });
+    fs.symlinkSync('/srv/daemon.json', '/etc/docker/daemon.json');
+    await files.writeAtomic('/etc/docker/daemon.json', '{"b":2}');
+    expect(fs.lstatSync('/etc/docker/daemon.json').isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync('/srv/daemon.json', 'utf8')).toBe('{"b":2}');
+  });
+
+  it('fails, and leaves the old file, when the directory is missing', async () => {
+    const { files } = setup();
+    await expect(files.writeAtomic('/nope/daemon.json', '{}')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('reads', () => {
+  it('gives undefined and [] for what does not exist', async () => {
+    const { files } = setup({ '/etc/hosts': '127.0.0.1 localhost\n' });
+    expect(await files.readText('/etc/missing')).toBeUndefined();
+    expect(await files.readText('/etc/hosts/not-a-dir')).toBeUndefined();
+    expect(await files.stat('/etc/missing')).toBeUndefined();
+    expect(await files.readdir('/etc/missing')).toEqual([]);
+    expect(await files.exists('/etc/hosts')).toBe(true);
+    await files.remove('/etc/missing');
+  });
+
+  it('mkdirp and remove', async () => {
+    const { files } = setup();
+    await files.mkdirp('/etc/docker/certs.d/reg:5000', 0o755);
+    expect((await files.stat('/etc/docker/certs.d/reg:5000'))?.isDirectory).toBe(true);
+    await files.remove('/etc/docker/certs.d', { recursive: true });
+    expect(await files.exists('/etc/docker/certs.d')).toBe(false);
+  });
+});
+
+describe('withLock', () => {
+  const fastLock = (alive: number[]): LockOptions => ({ pid: 1000, isAlive: (pid) => alive.includes(pid), timeoutMs: 50, pollMs: 5 });
+
+  it('runs fn, writes our pid, and removes the lock afterwards', async () => {
+    const { fs, files } = setup({ '/run/.keep': '' }, fastLock([]));
+    const seen = await files.withLock('/run/regsetup.lock', async () => fs.readFileSync('/run/regsetup.lock', 'utf8'));
+    expect(seen).toBe('1000\n');
+    expect(fs.existsSync('/run/regsetup.lock')).toBe(false);
+  });
+
+  it('refuses with ERR_LOCKED while a live process holds it', async () => {
+    const { fs, files } = setup({ '/run/regsetup.lock': '2000\n' }, fastLock([2000]));
+    const error = await files.withLock('/run/regsetup.lock', async () => 'ran').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegsetupError);
+    expect(error).toMatchObject({ code: 'ERR_LOCKED', exitCode: 4 });
+    expect((error as Error).message).toContain('pid 2000');
+    expect(fs.readFileSync('/run/regsetup.lock', 'utf8')).toBe('2000\n');
+  });
+
+  it.each([
+    { name: 'holder is dead', content: '2000\n' },
+    { name: 'our own pid, left by an earlier process', content: '1000\n' },
+  ])('takes over a stale lock: $name', async ({ content }) => {
+    const { fs, files } = setup({ '/run/regsetup.lock': content }, fastLock([]));
+    expect(await files.withLock('/run/regsetup.lock', async () => 'ran')).toBe('ran');
+    expect(fs.existsSync('/run/regsetup.lock')).toBe(false);
+  });
+
+  it('excludes a second holder in the same process until the first is done', async () => {
+    const { files } = setup({ '/run/.keep': '' }, { timeoutMs: 2_000, pollMs: 5 });
+    const order: string[] = [];
+    let release = () => {};
+    const first = files.withLock('/run/l', async () => {
+      order.push('first in');
+      await new Promise<void>((resolve) => (release = resolve));
+      order.push('first out');
+    });
+    const second = files.withLock('/run/l', async () => order.push('second in'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first in', 'first out', 'second in']);
+  });
+
+  it('is re-entrant: a nested withLock of the same lock runs at once', async () => {
+    const { files } = setup({ '/run/.keep': '' }, fastLock([]));
+    expect(await files.withLock('/run/l', () => files.withLock('/run/l', async () => 'inner'))).toBe('inner');
+  });
+
+  it('two file systems with the same lock path do not wait on each other', async () => {
+    const a = setup({ '/run/.keep': '' }, fastLock([]));
+    const b = setup({ '/run/.keep': '' }, fastLock([]));
+    expect(await a.files.withLock('/run/l', () => b.files.withLock('/run/l', async () => 'both'))).toBe('both');
+  });
+
+  it('releases the lock when fn throws', async () => {
+    const { fs, files } = setup({ '/run/.keep': '' }, fastLock([]));
+    await expect(files.withLock('/run/l', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(fs.existsSync('/run/l')).toBe(false);
+  });
+});
+
+describe('--root', () => {
+  it.each([
+    { root: undefined, path: '/etc/docker/daemon.json', want: '/etc/docker/daemon.json' },
+    { root: '/', path: '/etc/x', want: '/etc/x' },
+    { root: '/scratch', path: '/etc/x', want: '/scratch/etc/x' },
+    { root: '/scratch/', path: 'etc/x', want: '/scratch/etc/x' },
+    { root: '/scratch', path: '/../../etc/shadow', want: '/scratch/etc/shadow' },
+  ])('resolveHostPath($root, $path)', ({ root, path, want }) => {
+    expect(resolveHostPath(root, path)).toBe(want);
+  });
+
+  it('rooted() sends every path under the root', async () => {
+    const { fs, files } = setup({ '/scratch/etc/docker/.keep': '' });
+    const host = rooted(files, '/scratch');
+    await host.writeAtomic('/etc/docker/daemon.json', '{}');
+    expect(fs.readFileSync('/scratch/etc/docker/daemon.json', 'utf8')).toBe('{}');
+    expect(await host.readdir('/etc/docker')).toEqual(['.keep', 'daemon.json']);
+  });
+});
