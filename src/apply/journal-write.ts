@@ -1,0 +1,29 @@
+import { forgetRegistry, parseJournal, recordJoin, serializeJournal, type JournalEntry } from '../core/journal.js';
+import type { Plan, PlannedJournalEntry } from '../core/plan-types.js';
+import type { Files } from '../host/files.js';
+import type { Original } from './backup.js';
+
+/**
+ * Record the plan's journal update on top of the journal as it is now (read under the
+ * lock, so a concurrent run's entry is kept), with the backup paths this run made.
+ */
+export async function writeJournal(files: Files, path: string, current: string | undefined, plan: Plan, originals: readonly Original[]): Promise<void> {
+  const update = plan.journal;
+  if (update === undefined) return;
+  const journal = parseJournal(current, path);
+  const next = update.op === 'forget' ? forgetRegistry(journal, update.registry) : recordJoin(journal, withBackups(update.entry, originals));
+  await files.writeAtomic(path, serializeJournal(next), { mode: 0o600 });
+}
+
+function withBackups(entry: PlannedJournalEntry, originals: readonly Original[]): JournalEntry {
+  return {
+    ...entry,
+    files: entry.files.map(({ previous, ...file }) => {
+      if (previous === undefined) return file;
+      const backupPath = previous.backupPath ?? originals.find((o) => o.path === file.path)?.backupPath;
+      // The planner asked to remember a file this run did not back up: a planner bug, not a user error.
+      if (backupPath === undefined) throw new Error(`no backup of ${file.path}, which the journal must remember`);
+      return { ...file, previous: { sha256: previous.sha256, backupPath } };
+    }),
+  };
+}

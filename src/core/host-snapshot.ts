@@ -1,0 +1,45 @@
+import type { Journal } from './journal.js';
+
+// What the planner knows about the host: plain data the caller gathered beforehand,
+// so planning is a pure function (and a test is a literal object).
+
+/** One place a dockerd flag is set; host/dockerd-flags.ts FlagSource has this shape. */
+export interface FlagSourceLike {
+  /** The daemon.json key the flag sets; undefined for flags without one. */
+  key?: string;
+  flag: string;
+  value?: string;
+  /** Where it is written, e.g. "/lib/systemd/system/docker.service ExecStart". */
+  source: string;
+}
+
+export interface HostSnapshot {
+  /** The daemon.json the running dockerd reads (its --config-file wins). A host path. */
+  daemonJsonPath: string;
+  /** undefined when the file does not exist. */
+  daemonJsonText?: string;
+  daemonJsonStat?: { mode: number; uid: number; gid: number };
+  /** e.g. /etc/docker/certs.d (rootless: ~/.config/docker/certs.d). */
+  certsDir: string;
+  /** hostPort → file name → content, for every directory the plan may touch. */
+  existingCaFiles: Record<string, Record<string, string>>;
+  flagSources: readonly FlagSourceLike[];
+  /** The current journal; undefined when regsetup never ran here. */
+  journal?: Journal;
+  /** Contents of the journal's `previous.backupPath` files (for leave), keyed by backupPath. */
+  backups?: Record<string, string>;
+  dockerd: { running: boolean; liveRestore: boolean; runningContainers: number; supportsValidate: boolean };
+}
+
+const trimSlash = (path: string) => path.replace(/\/+$/, '');
+
+export const caPath = (certsDir: string, hostPort: string): string => `${trimSlash(certsDir)}/${hostPort}/ca.crt`;
+
+/** The snapshot's content of a file under certsDir; undefined when absent or not gathered. */
+export function certsFile(snapshot: Pick<HostSnapshot, 'certsDir' | 'existingCaFiles'>, path: string): string | undefined {
+  const prefix = `${trimSlash(snapshot.certsDir)}/`;
+  if (!path.startsWith(prefix)) return undefined;
+  const [hostPort, name, ...rest] = path.slice(prefix.length).split('/');
+  if (hostPort === undefined || name === undefined || rest.length > 0) return undefined;
+  return snapshot.existingCaFiles[hostPort]?.[name];
+}

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/core/digest.js';
+import type { RegsetupError } from '../../src/core/errors.js';
+import { isEmptyPlan, planJoin, planLeave, planToJson, renderPlanDiff, type Plan } from '../../src/core/plan.js';
+import { afterPlan, CERTS, DAEMON_JSON, desired, pem, snapshot } from './helpers/join-fixtures.js';
+
+const NOW = Date.parse('2026-05-01T10:00:00Z');
+const CA = `${CERTS}/nexus.example.com/ca.crt`;
+
+const EXISTING = `{
+    "log-driver": "journald",
+    "registry-mirrors": ["https://mirror.corp.example.com/"],
+    "storage-driver": "overlay2"
+}
+`;
+
+function failure(fn: () => unknown): RegsetupError {
+  try {
+    fn();
+  } catch (error) {
+    return error as RegsetupError;
+  }
+  throw new Error('expected a refusal');
+}
+
+const writeOf = (plan: Plan, path: string) => plan.actions.find((a) => a.path === path && a.kind === 'write-file') as
+  | { after: string; before?: string; mode: number }
+  | undefined;
+
+describe('planJoin', () => {
+  it('fresh host: creates daemon.json and the CA, reloads, journals both', () => {
+    const plan = planJoin(snapshot(), desired(), NOW);
+    expect(plan.actions.map((a) => [a.kind, a.path, 'before' in a && a.before !== undefined])).toEqual([
+      ['write-file', CA, false],
+      ['write-file', DAEMON_JSON, false],
+    ]);
+    expect(writeOf(plan, DAEMON_JSON)?.after).toBe('{\n  "registry-mirrors": [\n    "https://nexus.example.com"\n  ]\n}\n');
+    expect(writeOf(plan, CA)).toMatchObject({ after: pem('lab CA'), mode: 0o644 });
+    expect(plan.daemon).toBe('reload');
+    expect(plan.journal).toEqual({
+      op: 'record',
+      entry: {
+        registry: 'nexus.example.com',
+        joinedAt: '2026-05-01T10:00:00.000Z',
+        updatedAt: '2026-05-01T10:00:00.000Z',
+        daemonJsonPath: DAEMON_JSON,
+        added: { mirrors: ['https://nexus.example.com'], insecure: [] },
+        files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
+      },
+    });
+  });
+
+  it('keeps an existing mirror, the other keys, their order and indentation', () => {
+    const plan = planJoin(snapshot({ daemonJsonText: EXISTING, daemonJsonStat: { mode: 0o600, uid: 0, gid: 0 } }), desired(), NOW);
+    expect(writeOf(plan, DAEMON_JSON)).toMatchObject({ before: EXISTING, mode: 0o600 });
+    expect(writeOf(plan, DAEMON_JSON)?.after).toMatchInlineSnapshot(`
+      "{
+          "log-driver": "journald",
+          "registry-mirrors": [
+              "https://mirror.corp.example.com/",
+              "https://nexus.example.com"
+          ],
+          "storage-driver": "overlay2"
+      }
+      "
+    `);
+    expect(plan.journal?.op === 'record' && plan.journal.entry.added.mirrors).toEqual(['https://nexus.example.com']);
+  });
+
+  it('treats a trailing slash as the same mirror', () => {
+    const text = '{ "registry-mirrors": ["https://nexus.example.com/"] }\n';
+    const plan = planJoin(snapshot({ daemonJsonText: text }), desired({ caPem: undefined }), NOW);
+    expect(isEmptyPlan(plan)).toBe(true);
+    expect(plan.unchanged).toEqual([DAEMON_JSON]);
+  });
+
+  it('adds the registry and the push registry as insecure, with the CA for both', () => {
+    const plan = planJoin(snapshot({ daemonJsonText: EXISTING }), desired({ pushRegistry: 'nexus.example.com:8443', insecure: true, mirrors: [] }), NOW);
+    expect(plan.actions.map((a) => a.path)).toEqual([CA, `${CERTS}/nexus.example.com:8443/ca.crt`, DAEMON_JSON]);
+    expect(JSON.parse(writeOf(plan, DAEMON_JSON)!.after)['insecure-registries']).toEqual(['nexus.example.com', 'nexus.example.com:8443']);
+  });
+
+  it('a second identical join plans nothing at all', () => {
+    const first = snapshot({ daemonJsonText: EXISTING });
+    const second = planJoin(afterPlan(first, planJoin(first, desired(), NOW)), desired(), NOW + 60_000);
+    expect(isEmptyPlan(second)).toBe(true);
+    expect(second.actions).toEqual([]);
+    expect(second.daemon).toBe('none');
+    expect(second.unchanged).toEqual([CA, DAEMON_JSON]);
+    expect(renderPlanDiff(second)).toBe('nexus.example.com: already up to date.\n');
+  });
+
+  it('keeps the same CA when it is already there, wrapped differently', () => {
+    const rewrapped = pem('lab CA').replace('\n-----END', '\r\n-----END');
+    const plan = planJoin(snapshot({ existingCaFiles: { 'nexus.example.com': { 'ca.crt': rewrapped } } }), desired(), NOW);
+    expect(plan.actions.map((a) => a.path)).toEqual([DAEMON_JSON]);
+    expect(plan.journal?.op === 'record' && plan.journal.entry.files).toEqual([]);
+  });
+
+  it('refuses a key dockerd already takes as a flag, naming flag and source', () => {
+    const source = '/lib/systemd/system/docker.service ExecStart';
+    const error = failure(() =>
+      planJoin(snapshot({ flagSources: [{ key: 'insecure-registries', flag: '--insecure-registry', value: '10.0.0.0/8', source }] }), desired({ insecure: true }), NOW),
+    );
+    expect(error.code).toBe('ERR_FLAG_CONFLICT');
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toContain(`--insecure-registry=10.0.0.0/8 from ${source}`);
+  });
+
+  it('does not refuse a flag for a key it does not write', () => {
+    const flagSources = [{ key: 'hosts', flag: '-H', value: 'fd://', source: 'argv of pid 7' }];
+    expect(planJoin(snapshot({ flagSources }), desired(), NOW).daemon).toBe('reload');
+  });
+
+  it('refuses to replace a CA it did not install, showing both fingerprints', () => {
+    const host = snapshot({ existingCaFiles: { 'nexus.example.com': { 'ca.crt': pem('old CA') } } });
+    const error = failure(() => planJoin(host, desired(), NOW));
+    expect(error.code).toBe('ERR_CA_CONFLICT');
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toMatch(/\(sha256:[0-9A-F:]{95}\).*with sha256:[0-9A-F:]{95}$/);
+  });
+
+  it('replaces a CA it installed itself (rotation)', () => {
+    const joined = afterPlan(snapshot(), planJoin(snapshot(), desired({ caPem: pem('old CA') }), NOW));
+    const plan = planJoin(joined, desired({ caPem: pem('new CA') }), NOW + 1);
+    expect(writeOf(plan, CA)).toMatchObject({ before: pem('old CA'), after: pem('new CA') });
+    expect(plan.journal?.op === 'record' && plan.journal.entry).toMatchObject({
+      joinedAt: '2026-05-01T10:00:00.000Z',
+      files: [{ path: CA, sha256: sha256Hex(pem('new CA')) }],
+    });
+  });
+
+  it.each([
+    { name: 'auto reloads', restart: 'auto', dockerd: {}, daemon: 'reload', warning: undefined },
+    { name: 'restart warns about running containers', restart: 'restart', dockerd: { runningContainers: 3 }, daemon: 'restart', warning: /stops the 3 running containers/ },
+    { name: 'restart with live-restore does not warn', restart: 'restart', dockerd: { runningContainers: 3, liveRestore: true }, daemon: 'restart', warning: undefined },
+    { name: 'never leaves it for later', restart: 'never', dockerd: {}, daemon: 'none', warning: /not live/ },
+    { name: 'a stopped dockerd is not signalled', restart: 'auto', dockerd: { running: false }, daemon: 'none', warning: /not running/ },
+  ] as const)('daemon action: $name', ({ restart, dockerd, daemon, warning }) => {
+    const host = snapshot({ dockerd: { ...snapshot().dockerd, ...dockerd } });
+    const plan = planJoin(host, desired({ restart }), NOW);
+    expect(plan.daemon).toBe(daemon);
+    if (warning === undefined) expect(plan.warnings).toEqual([]);
+    else expect(plan.warnings.join('\n')).toMatch(warning);
+  });
+
+  it('a CA-only change does not signal dockerd (certs.d is read at every pull)', () => {
+    const host = snapshot({ daemonJsonText: '{"registry-mirrors": ["https://nexus.example.com"]}' });
+    expect(planJoin(host, desired(), NOW).daemon).toBe('none');
+  });
+
+  it('refuses to write entries dockerd would refuse', () => {
+    const host = snapshot({ daemonJsonText: '{"registry-mirrors": ["ftp://bad.example.com"]}' });
+    expect(failure(() => planJoin(host, desired({ mirrors: ['https://other.example.com'] }), NOW)).code).toBe('ERR_DAEMON_JSON_INVALID');
+  });
+
+  it('renders a unified diff and the daemon action', () => {
+    const text = renderPlanDiff(planJoin(snapshot({ daemonJsonText: EXISTING }), desired(), NOW));
+    expect(text).toContain(`--- /dev/null\n+++ ${CA}`);
+    expect(text).toContain(`-    "registry-mirrors": ["https://mirror.corp.example.com/"],\n+    "registry-mirrors": [\n`);
+    expect(text).toContain(`+        "https://nexus.example.com"\n`);
+    expect(text).toContain('dockerd: reload (SIGHUP');
+    const json = planToJson(planJoin(snapshot(), desired(), NOW));
+    expect(json).toMatchObject({ registry: 'nexus.example.com', daemon: 'reload', upToDate: false });
+    expect((json.actions as Array<{ change: string; mode: string }>).map((a) => [a.change, a.mode])).toEqual([['created', '0644'], ['created', '0644']]);
+  });
+});
+
+describe('planLeave', () => {
+  const before = snapshot({ daemonJsonText: EXISTING });
+  const joined = afterPlan(before, planJoin(before, desired({ insecure: true, pushRegistry: 'push.example.com' }), NOW));
+
+  it('undoes what join added and keeps what was there before', () => {
+    const plan = planLeave(joined, 'nexus.example.com', NOW);
+    const left = afterPlan(joined, plan);
+    expect(JSON.parse(left.daemonJsonText!)).toEqual({ ...JSON.parse(EXISTING), 'insecure-registries': [] });
+    expect(left.existingCaFiles).toEqual({ 'nexus.example.com': {}, 'push.example.com': {} });
+    expect(left.journal?.registries).toEqual({});
+    expect(plan.daemon).toBe('reload');
+    // And joining again from there works, with nothing of the first join left over.
+    expect(planJoin(left, desired(), NOW).actions).toHaveLength(2);
+  });
+
+  it('keeps an entry the user had before join', () => {
+    const mine = snapshot({ daemonJsonText: '{"registry-mirrors": ["https://nexus.example.com"]}' });
+    const plan = planLeave(afterPlan(mine, planJoin(mine, desired(), NOW)), 'nexus.example.com', NOW);
+    expect(plan.actions.map((a) => [a.kind, a.path])).toEqual([['remove-file', CA]]);
+    expect(plan.daemon).toBe('none');
+  });
+
+  it('leaves a CA alone that was changed by hand after join', () => {
+    const edited = { ...joined, existingCaFiles: { ...joined.existingCaFiles, 'nexus.example.com': { 'ca.crt': pem('hand made') } } };
+    const plan = planLeave(edited, 'nexus.example.com', NOW);
+    expect(plan.actions.map((a) => a.path)).toEqual([`${CERTS}/push.example.com/ca.crt`, DAEMON_JSON]);
+    expect(plan.warnings.join('\n')).toContain(`${CA} was changed after join`);
+  });
+
+  it('restores a file join replaced from its backup', () => {
+    const journal = structuredClone(joined.journal!);
+    const backupPath = '/var/lib/regsetup/backups/t/ca.crt';
+    journal.registries['nexus.example.com']!.files[0]!.previous = { backupPath, sha256: sha256Hex(pem('older CA')) };
+    const plan = planLeave({ ...joined, journal, backups: { [backupPath]: pem('older CA') } }, 'nexus.example.com', NOW);
+    expect(writeOf(plan, CA)).toMatchObject({ before: pem('lab CA'), after: pem('older CA') });
+  });
+
+  it('refuses a registry it never joined, pointing at status', () => {
+    const error = failure(() => planLeave(joined, 'other.example.com', NOW));
+    expect(error.code).toBe('ERR_NOT_MANAGED');
+    expect(error.exitCode).toBe(2);
+    expect(error.hint).toContain('regsetup status');
+  });
+});
