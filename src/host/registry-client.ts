@@ -189,6 +189,20 @@ export class RegistryClient {
     return second;
   }
 
+  /**
+   * Starts a blob upload and cancels it: proves push is accepted without pushing anything.
+   * A group or proxy endpoint refuses here in milliseconds, where dockerd retries for ~50 s.
+   */
+  async probeUpload(repo: string): Promise<{ status: number }> {
+    const res = await this.send('POST', `/v2/${repo}/blobs/uploads/`, `repository:${repo}:pull,push`);
+    if (res.status !== 202) throw httpError(`push to ${this.base}/v2/${repo}/ refused: POST blob upload`, res);
+    const location = headerValue(res.headers, 'location');
+    if (location !== undefined) {
+      await this.send('DELETE', new URL(location, this.base).toString(), `repository:${repo}:pull,push`).catch(() => undefined);
+    }
+    return { status: res.status };
+  }
+
   async headManifest(repo: string, reference: string): Promise<{ status: number; digest?: string; mediaType?: string }> {
     const res = await this.send('HEAD', `/v2/${repo}/manifests/${reference}`, `repository:${repo}:pull`, { accept: MANIFEST_ACCEPT });
     if (res.status === 404) return { status: 404 };

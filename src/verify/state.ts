@@ -1,0 +1,47 @@
+import type { RegistryRef } from '../core/registry-name.js';
+import type { Credentials } from '../host/credential-lookup.js';
+import type { DockerInfo } from '../host/docker-api.js';
+import type { HttpTlsOptions } from '../host/http.js';
+import type { CertInfo } from '../host/tls.js';
+import type { VerifyInput, VerifyPorts } from './types.js';
+
+/** How to talk to one registry the way dockerd will: scheme, trust, and whether TLS is checked. */
+export interface Endpoint {
+  ref: RegistryRef;
+  insecure: boolean;
+  baseUrl?: string;
+  tls: HttpTlsOptions;
+  chain?: CertInfo[];
+}
+
+/** What the steps learn and hand on to each other. */
+export interface VerifyState {
+  input: VerifyInput;
+  ports: VerifyPorts;
+  /** The running daemon's view, or why it could not be had (steps that need it fail with this). */
+  daemon: { info: DockerInfo } | { error: unknown };
+  /** daemon.json's insecure-registries, used when the daemon cannot be asked. */
+  fileInsecure: string[];
+  /** host[:port] → the addresses it resolved to (insecure CIDRs are matched against them). */
+  addresses: Map<string, string[]>;
+  endpoints: Map<string, Endpoint>;
+  credentials: Map<string, Credentials | undefined>;
+  systemPems: string[];
+  /** Measured by the clock step: the registry's clock minus ours. */
+  clockSkewMs?: number;
+}
+
+/** The distinct registries the suite touches: pulls, and pushes when they go elsewhere. */
+export const targets = (s: VerifyState): RegistryRef[] =>
+  s.input.pushRegistry.hostPort === s.input.registry.hostPort ? [s.input.registry] : [s.input.registry, s.input.pushRegistry];
+
+export function endpointOf(s: VerifyState, ref: RegistryRef): Endpoint {
+  const endpoint = s.endpoints.get(ref.hostPort);
+  if (!endpoint?.baseUrl) throw new Error(`no working endpoint for ${ref.hostPort}`);
+  return endpoint;
+}
+
+export function daemonInfo(s: VerifyState): DockerInfo {
+  if ('info' in s.daemon) return s.daemon.info;
+  throw s.daemon.error;
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { RegistryClient } from '../../host/registry-client.js';
+import { buildTinyImage } from '../../host/tiny-image.js';
+import { daemonInfo, endpointOf, type VerifyState } from '../state.js';
+import type { Step } from '../types.js';
+import { authFor, pullAndCheck } from './daemon-pull.js';
+
+/** A tag no other run uses: time for humans, randomness for two nodes verifying in the same second. */
+export function uniqueTag(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `verify-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * 6. Push a tiny image made on the spot to the push endpoint, pull it back from the registry (as a Nexus
+ * group serves what its hosted member holds), compare digests, then delete the test tag again.
+ */
+export const pushRoundtrip: Step<VerifyState> = {
+  name: 'push-roundtrip',
+  needs: ['push-access'],
+  async run(s) {
+    const { docker } = s.ports;
+    daemonInfo(s);
+    const { registry, pushRegistry, pushRepo } = s.input;
+    const tag = uniqueTag(s.ports.clock.now());
+    const pushRef = `${pushRegistry.hostPort}/${pushRepo}:${tag}`;
+    const pullRef = `${registry.hostPort}/${pushRepo}:${tag}`;
+    const image = await buildTinyImage(`regsetup verify ${tag}`);
+    let digest: string | undefined;
+    try {
+      await docker.importImage(image.layers[0]!, `${pushRegistry.hostPort}/${pushRepo}`, tag);
+      digest = (await docker.push(pushRef, authFor(s, pushRegistry.hostPort))).digest;
+      if (!digest) throw new Error(`push of ${pushRef} reported no digest`);
+      await docker.removeImage(pushRef, { force: true });
+      await pullAndCheck(s, pullRef, authFor(s, registry.hostPort), digest);
+    } finally {
+      await docker.removeImage(pushRef, { force: true }).catch(() => false);
+      await docker.removeImage(pullRef, { force: true }).catch(() => false);
+    }
+    const cleanup = await deleteTestTag(s, digest);
+    return { detail: `pushed ${pushRef}, pulled back from ${registry.hostPort} with the same digest; ${cleanup}` };
+  },
+};
+
+async function deleteTestTag(s: VerifyState, digest: string): Promise<string> {
+  const { pushRegistry, pushRepo } = s.input;
+  const endpoint = endpointOf(s, pushRegistry);
+  const credentials = s.credentials.get(pushRegistry.hostPort);
+  const client = new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
+  const result = await client.deleteManifest(pushRepo, digest).catch((error: Error) => ({ deleted: false, status: 0, reason: error.message }));
+  return result.deleted
+    ? 'test tag deleted'
+    : `the registry refused to delete the test tag (${result.reason ?? `HTTP ${result.status}`}): ${pushRepo}@${digest} is left behind`;
+}

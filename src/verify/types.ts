@@ -1,0 +1,57 @@
+import type { Diagnosis } from '../core/diagnosis.js';
+import type { RegistryRef } from '../core/registry-name.js';
+import type { Clock } from '../host/clock.js';
+import type { Credentials } from '../host/credential-lookup.js';
+import type { DockerApi } from '../host/docker-api.js';
+import type { Files } from '../host/files.js';
+
+export interface VerifyInput {
+  registry: RegistryRef;
+  pushRegistry: RegistryRef;
+  hubImage: string;
+  pushRepo: string;
+  maxClockSkewSeconds: number;
+  /** Given on the command line; else looked up in the user's Docker config per registry. */
+  credentials?: Credentials;
+  dockerConfigDir: string;
+  /** Host paths (certs.d, daemon.json) are resolved under this prefix. */
+  root: string;
+  /** The running dockerd's daemon.json (its --config-file), already under root. */
+  daemonJsonPath: string;
+}
+
+export interface VerifyPorts {
+  files: Files;
+  docker: DockerApi;
+  clock: Clock;
+}
+
+/** What one step reports (the JSON of `verify --json`). */
+export interface StepReport {
+  name: string;
+  ok: boolean;
+  skipped?: boolean;
+  ms: number;
+  detail?: string;
+  seen?: string;
+  cause?: string;
+  fix?: string;
+  diagnosis?: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  registry: string;
+  pushRegistry: string;
+  steps: StepReport[];
+}
+
+/** A step ends in one of these, or throws (failed: the error text is diagnosed). */
+export type StepOutcome = { detail?: string } | { skipped: string } | { failed: Diagnosis & { seen: string } };
+
+export interface Step<S> {
+  name: string;
+  /** Steps whose failure makes this one meaningless: it is then skipped, not run. */
+  needs?: string[];
+  run(state: S): Promise<StepOutcome>;
+}
