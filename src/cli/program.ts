@@ -58,6 +58,20 @@ const verifyOptions = (cmd: Command) =>
     .option('--push-repo <name>', 'repository for the test image', 'regsetup/verify')
     .option('--max-clock-skew <seconds>', 'largest clock offset accepted', '30');
 
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+const joinOptions = (cmd: Command) =>
+  credentialOptions(verifyOptions(cmd))
+    .option('--mirror <url|auto|none>', 'Docker Hub mirror for registry-mirrors, repeatable; auto adds the registry if it serves Docker Hub content (default: auto)', collect)
+    .option('--insecure', 'add the registry (and push registry) to insecure-registries: TLS is not checked')
+    .option('--ca-file <path>', 'the registry CA certificate (PEM)')
+    .option('--ca-url <url>', 'fetch the CA from this URL (untrusted until the pin or you accept it)')
+    .option('--ca-fingerprint <sha256:hex>', 'pin the CA by the SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256 form accepted)')
+    .option('--trust-on-first-use', 'accept an unpinned CA without asking (non-interactive)')
+    .option('--restart <auto|reload|restart|never>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', 'auto')
+    .option('--no-verify', 'skip the verification suite after applying')
+    .option('--dry-run', 'print the plan as a diff, change nothing');
+
 interface CommandSpec {
   name: string;
   summary: string;
@@ -82,15 +96,16 @@ const specs: CommandSpec[] = [
     args: '<registry>',
     summary: 'configure this host for a registry, reload the daemon, and verify',
     examples: ['echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json'],
-    load: notYet('join'),
-    configure: (c) => credentialOptions(verifyOptions(c)).option('--dry-run', 'print the plan, change nothing'),
+    load: () => import('./commands/join.js'),
+    configure: joinOptions,
   },
   {
     name: 'plan',
     args: '<registry>',
     summary: 'print what join would change, change nothing',
-    examples: ['regsetup plan nexus.example.com --mirror auto'],
-    load: notYet('plan'),
+    examples: ['regsetup plan nexus.example.com --ca-url https://nexus.example.com/ca.crt --ca-fingerprint sha256:3f…', 'regsetup plan nexus.example.com --json'],
+    load: () => import('./commands/plan.js'),
+    configure: joinOptions,
   },
   {
     name: 'verify',
@@ -131,14 +146,15 @@ const specs: CommandSpec[] = [
     name: 'leave',
     args: '<registry>',
     summary: 'undo exactly what join did for a registry',
-    examples: ['regsetup leave nexus.example.com --yes'],
-    load: notYet('leave'),
+    examples: ['regsetup leave nexus.example.com --yes', 'regsetup leave nexus.example.com --dry-run'],
+    load: () => import('./commands/leave.js'),
+    configure: (c) => c.option('--dry-run', 'print what would be undone, change nothing'),
   },
   {
     name: 'status',
     summary: 'what regsetup manages on this host, and any drift from it',
-    examples: ['regsetup status --json'],
-    load: notYet('status'),
+    examples: ['regsetup status', 'regsetup status --json'],
+    load: () => import('./commands/status.js'),
   },
   {
     name: 'agent',

@@ -27,14 +27,14 @@ export function parseSeconds(value: string, flag: string): number {
 }
 
 /** The real ports and the validated input of the verification suite, from the command line. */
-export async function verifySetup(ctx: CommandContext, registryArg: string, flags: VerifyFlags): Promise<{ input: VerifyInput; ports: VerifyPorts }> {
+export async function verifySetup(ctx: CommandContext, registryArg: string, flags: VerifyFlags, knownPassword?: string): Promise<{ input: VerifyInput; ports: VerifyPorts }> {
   const registry = parseRegistry(registryArg);
   const pushRegistry = flags.pushRegistry ? parseRegistry(flags.pushRegistry) : registry;
   const maxClockSkewSeconds = parseSeconds(flags.maxClockSkew, '--max-clock-skew');
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(flags.pushRepo)) {
     throw badInput('ERR_BAD_FLAG', `--push-repo "${flags.pushRepo}" is not a repository name`, 'Use lowercase path components, e.g. regsetup/verify.');
   }
-  const password = await readPassword(flags, ctx.stdin, ctx.env);
+  const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env));
   const files = nodeFiles();
   const root = ctx.global.root;
   const dockerd = await findDockerd({ files, root }).catch(() => undefined);

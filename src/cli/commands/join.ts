@@ -1,0 +1,68 @@
+import { confirm } from '@inquirer/prompts';
+import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
+import { ExitCode, RegsetupError } from '../../core/errors.js';
+import { planToJson, renderPlanDiff } from '../../core/plan.js';
+import { parseRegistry } from '../../core/registry-name.js';
+import { closeHttpAgents } from '../../host/http.js';
+import { readPassword } from '../../host/secret-input.js';
+import { applyJoin, prepareJoin, type JoinIo } from '../../join/run-join.js';
+import { stepLines, summaryLine } from '../../verify/render.js';
+import { runVerify } from '../../verify/suite.js';
+import type { CommandContext } from '../context.js';
+import type { Runner } from '../program.js';
+import { verifySetup, type VerifyFlags } from './verify-input.js';
+
+type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean };
+
+export function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo {
+  return {
+    root: ctx.global.root,
+    dockerHost: ctx.global.dockerHost,
+    hubImage: flags.hubImage,
+    yes: ctx.global.yes,
+    note: (line) => ctx.out.note(line),
+    ...(ctx.interactive ? { confirm: (message: string) => confirm({ message, default: false }, { output: process.stderr }) } : {}),
+  };
+}
+
+/** `regsetup join`: preflight → plan → confirm → apply → reload → confirm → verify. */
+export const run: Runner = async (ctx, [registryArg], opts) => {
+  const flags = opts as unknown as Flags;
+  const desired = desiredFromFlags(registryArg!, flags);
+  const io = joinIo(ctx, flags);
+  try {
+    const password = await readPassword(flags, ctx.stdin, ctx.env);
+    const prepared = await prepareJoin(desired, io);
+    const skew = prepared.clockSkewMs === undefined ? null : Math.round(prepared.clockSkewMs / 1000);
+    if (flags.dryRun) {
+      ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
+      ctx.out.document({ ok: true, registry: desired.registry, dryRun: true, clockSkewSeconds: skew, plan: planToJson(prepared.plan) });
+      return ExitCode.ok;
+    }
+    const applied = await applyJoin(prepared, io);
+    const changed = applied.changes.filter((c) => c.change !== 'unchanged');
+    ctx.out.note(changed.length === 0 && applied.daemon === 'unchanged' ? `${desired.registry}: already up to date` : `${desired.registry}: ${changed.map((c) => `${c.change} ${c.path}`).join(', ')}; dockerd ${applied.daemon}`);
+    const result = { ok: true, registry: desired.registry, changes: applied.changes, daemon: applied.daemon, clockSkewSeconds: skew, warnings: prepared.plan.warnings };
+    if (password !== undefined) await checkCredentials(ctx, desired.registry, desired.pushRegistry, flags.username!, password, prepared.host.docker);
+    if (!desired.verify) {
+      ctx.out.document({ ...result, verify: null });
+      return ExitCode.ok;
+    }
+    const setup = await verifySetup(ctx, registryArg!, { ...flags, ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) }, password);
+    const { report } = await runVerify(setup.input, setup.ports, { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
+    ctx.out.report(summaryLine(report));
+    ctx.out.document({ ...result, ok: report.ok, verify: report });
+    return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
+  } finally {
+    await closeHttpAgents();
+  }
+};
+
+/** Until a credential helper is configured, the daemon's own auth check proves the credentials and nothing is stored. */
+async function checkCredentials(ctx: CommandContext, registry: string, pushRegistry: string | undefined, username: string, password: string, docker: { checkAuth(a: { username: string; password: string; serveraddress: string }): Promise<{ ok: boolean; error?: string }> }) {
+  for (const hostPort of new Set([registry, pushRegistry ?? registry].map((r) => parseRegistry(r).hostPort))) {
+    const r = await docker.checkAuth({ username, password, serveraddress: hostPort });
+    if (!r.ok) throw new RegsetupError('ERR_AUTH_REJECTED', `${hostPort} refused the credentials of ${username}: ${r.error ?? 'unauthorized'}`, { hint: 'Check the user name and password; the configuration itself was applied.', exitCode: ExitCode.verifyFailed });
+    ctx.out.note(`credentials of ${username} accepted by ${hostPort}`);
+  }
+}

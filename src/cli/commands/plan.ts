@@ -1,0 +1,5 @@
+import type { Runner } from '../program.js';
+import { run as join } from './join.js';
+
+/** `regsetup plan` is `join --dry-run`: the same preflight and plan, nothing changed. */
+export const run: Runner = (ctx, args, opts) => join(ctx, args, { ...opts, dryRun: true });
