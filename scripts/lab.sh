@@ -150,7 +150,9 @@ start_dockerd() {
   fi
   log "starting dockerd (log $LAB/logs/dockerd.log)"
   mkdir -p "$LAB/docker"
-  setsid bash -c "echo \$\$ > '$LAB/run/dockerd.pid'; exec dockerd --data-root '$LAB/docker'" \
+  # Extra flags (restart-dockerd) let tests start dockerd as distributions do, e.g. with --insecure-registry.
+  local extra=${LAB_DOCKERD_ARGS:-}
+  setsid bash -c "echo \$\$ > '$LAB/run/dockerd.pid'; exec dockerd --data-root '$LAB/docker' $extra" \
     </dev/null >>"$LAB/logs/dockerd.log" 2>&1 &
   disown
   echo 1 >"$LAB/state/dockerd-started-by-lab"
@@ -644,6 +646,17 @@ cmd_status() {
   echo "  logs:        $LAB/logs/"
 }
 
+# Restarts the lab's own dockerd with extra flags (none: as `up` starts it). Refuses a dockerd it did not start.
+cmd_restart_dockerd() {
+  [[ -s $LAB/lab.json ]] || die "lab is not up; run: bash scripts/lab.sh up"
+  [[ $(cat "$LAB/state/dockerd-started-by-lab" 2>/dev/null) == 1 ]] || die "dockerd was not started by the lab; restart it yourself"
+  stop_pid "$(cat "$LAB/run/dockerd.pid")" dockerd 30
+  while docker_ping; do sleep 0.1; done
+  LAB_DOCKERD_ARGS="$*" start_dockerd
+  wait_dockerd
+  log "dockerd restarted (pid $(cat "$LAB/run/dockerd.pid"))${*:+ with: $*}"
+}
+
 cmd_env() {
   [[ -s $LAB/lab.json ]] || die "lab is not up (no $LAB/lab.json); run: bash scripts/lab.sh up"
   echo "$LAB/lab.json"
@@ -654,8 +667,9 @@ case ${1:-} in
   down) cmd_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  restart-dockerd) shift; cmd_restart_dockerd "$@" ;;
   *)
-    echo "usage: bash scripts/lab.sh up|down|status|env" >&2
+    echo "usage: bash scripts/lab.sh up|down|status|env|restart-dockerd [dockerd flags…]" >&2
     exit 2
     ;;
 esac

@@ -89,6 +89,8 @@ async function applyLocked(
         await files.writeAtomic(action.path, action.after, { mode: action.mode });
       } else {
         await files.remove(action.path);
+        // certs.d/<host>/ holds nothing else once our CA is gone: leave no empty directory behind.
+        if ((await files.readdir(dirname(action.path))).length === 0) await files.remove(dirname(action.path), { recursive: true });
       }
       log(`${action.kind === 'remove-file' ? 'removed' : 'wrote'} ${action.path}: ${action.reason}`);
     }

@@ -11,6 +11,12 @@ import { processes } from '../host/processes.js';
 
 export const CERTS_DIR = '/etc/docker/certs.d';
 
+/**
+ * How long apply waits for `docker info` to show the change. A SIGHUP reload shows within
+ * milliseconds or never (a refused reload is only logged); a restart stops every container first.
+ */
+export const settleTimeoutMs = (daemon: 'reload' | 'restart' | 'none'): number => (daemon === 'restart' ? 90_000 : 10_000);
+
 /** The real host, as join, leave and status see it: files, the Docker API, the running dockerd. */
 export interface Host {
   root: string;

@@ -9,7 +9,7 @@ import { validateConfig } from '../host/dockerd.js';
 import { processes } from '../host/processes.js';
 import { systemCaPems } from '../host/tls.js';
 import { resolveCa } from './ca.js';
-import { applyPorts, openHost, snapshotHost, type Host } from './host.js';
+import { applyPorts, openHost, settleTimeoutMs, snapshotHost, type Host } from './host.js';
 import { checkClock, reachFor, resolveMirrors } from './preflight.js';
 
 export interface JoinIo {
@@ -72,7 +72,7 @@ export async function applyJoin(prepared: Prepared, io: JoinIo): Promise<ApplyRe
     if (!(await io.confirm('Apply these changes?'))) throw usageError('not applied: the changes were declined');
   }
   for (const warning of plan.warnings) io.note(`warning: ${warning}`);
-  return applyPlan(plan, applyPorts(host, io.note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: 20_000 });
+  return applyPlan(plan, applyPorts(host, io.note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: settleTimeoutMs(plan.daemon) });
 }
 
 export type { Credentials };

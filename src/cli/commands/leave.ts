@@ -2,7 +2,7 @@ import { applyPlan } from '../../apply/apply.js';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { isEmptyPlan, planLeave, planToJson, renderPlanDiff } from '../../core/plan.js';
 import { parseRegistry } from '../../core/registry-name.js';
-import { applyPorts, openHost, snapshotHost } from '../../join/host.js';
+import { applyPorts, openHost, settleTimeoutMs, snapshotHost } from '../../join/host.js';
 import type { Runner } from '../program.js';
 import { joinIo } from './join.js';
 
@@ -23,7 +23,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     ctx.out.note(renderPlanDiff(plan));
     if (!(await io.confirm('Apply these changes?'))) throw usageError('not applied: the changes were declined');
   }
-  const applied = await applyPlan(plan, applyPorts(host, io.note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: 20_000 });
+  const applied = await applyPlan(plan, applyPorts(host, io.note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: settleTimeoutMs(plan.daemon) });
   const changed = applied.changes.filter((c) => c.change !== 'unchanged');
   ctx.out.report(`${registry.hostPort}: left (${changed.map((c) => `${c.change} ${c.path}`).join(', ') || 'no file changed'}; dockerd ${applied.daemon})`);
   ctx.out.document({ ok: true, registry: registry.hostPort, changes: applied.changes, daemon: applied.daemon });
