@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RegsetupError } from './errors.js';
+import { refused } from './errors.js';
 
 /** ~/.docker/config.json: only the keys regsetup reads are checked; the rest passes through untouched. */
 export const dockerConfigSchema = z
@@ -17,13 +17,12 @@ export function parseDockerConfig(text: string | undefined, path: string): Docke
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new RegsetupError('ERR_DOCKER_CONFIG_MALFORMED', `${path} is not valid JSON: ${(error as Error).message}`, {
-      hint: 'Fix or move the file; regsetup will not rewrite a file it cannot read.',
-    });
+    throw refused('ERR_DOCKER_CONFIG_MALFORMED', `${path} is not valid JSON: ${(error as Error).message}`, 'Fix or move the file; regsetup will not rewrite a file it cannot read.');
   }
   const parsed = dockerConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new RegsetupError('ERR_DOCKER_CONFIG_MALFORMED', `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw refused('ERR_DOCKER_CONFIG_MALFORMED', `${path}: ${problems}`, 'Fix or move the file; regsetup will not rewrite a file it cannot read.');
   }
   return parsed.data;
 }

@@ -1,0 +1,25 @@
+import { credentialStore, type CredentialStore } from '../../credentials/store.js';
+import { dockerConfigDir } from '../../host/credential-lookup.js';
+import { nodeFiles, type Files } from '../../host/files.js';
+import { rooted } from '../../host/host-path.js';
+import { processes } from '../../host/processes.js';
+import type { CommandContext } from '../context.js';
+
+export interface CredentialCommandPorts {
+  files: Files;
+  store: CredentialStore;
+  processes: typeof processes;
+  env: NodeJS.ProcessEnv;
+  uid: number;
+  /** Host path (files is already under --root). */
+  dockerConfigDir: string;
+}
+
+/** The real ports of `login` and `creds`, for the user running regsetup. */
+export function credentialCommandPorts(ctx: CommandContext, dockerConfigFlag: string | undefined): CredentialCommandPorts {
+  const root = ctx.global.root;
+  const files = rooted(nodeFiles(), root);
+  const uid = process.getuid?.() ?? 0;
+  const store = credentialStore({ files, processes, env: ctx.env, uid }, { realHost: root === '/' || root === '' });
+  return { files, store, processes, env: ctx.env, uid, dockerConfigDir: dockerConfigDir(ctx.env, dockerConfigFlag) };
+}

@@ -1,0 +1,82 @@
+import { confirm } from '@inquirer/prompts';
+import { ExitCode, RegsetupError, badInput, usageError } from '../../core/errors.js';
+import { inspectCredentials, type CredentialsInspection } from '../../credentials/inspect.js';
+import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
+import type { CommandContext } from '../context.js';
+import type { Runner } from '../program.js';
+import { credentialCommandPorts } from './credential-ports.js';
+
+interface CredsFlags {
+  dryRun?: boolean;
+  dockerConfig?: string;
+}
+
+const itemLine = (i: MigrationItem) =>
+  i.action === 'move' ? `  move  ${i.registry} (${i.username}) → docker-credential-regsetup` : `  keep  ${i.authKey}: ${i.reason}`;
+
+async function migrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
+  const ports = credentialCommandPorts(ctx, flags.dockerConfig);
+  const ask = async (items: MigrationItem[]) => {
+    if (ctx.global.yes) return true;
+    if (!ctx.interactive) {
+      throw new RegsetupError('ERR_CONFIRMATION_REQUIRED', 'creds migrate needs a confirmation and there is no terminal to ask on', {
+        hint: 'Add --yes to move them, or --dry-run to only list them.',
+        exitCode: ExitCode.usage,
+      });
+    }
+    items.forEach((i) => ctx.out.note(itemLine(i)));
+    return confirm({ message: `Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, default: true }, { output: process.stderr });
+  };
+  const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask });
+  const moves = result.items.filter((i) => i.action === 'move');
+  if (result.items.length === 0) ctx.out.report(`no plaintext credentials in ${result.dockerConfig}`);
+  else if (flags.dryRun) {
+    ctx.out.report(`would move ${moves.length} credential(s) out of ${result.dockerConfig} (dry run, nothing changed):`);
+    result.items.forEach((i) => ctx.out.report(itemLine(i)));
+  } else if (result.cancelled) ctx.out.report('cancelled; nothing changed');
+  else {
+    ctx.out.report(`moved ${result.moved.length} credential(s) into docker-credential-regsetup; ${result.dockerConfig} holds no plaintext for them`);
+    result.items.filter((i) => i.action === 'skip').forEach((i) => ctx.out.report(itemLine(i)));
+  }
+  ctx.out.document({ ok: true, dryRun: flags.dryRun === true, ...result });
+  return ExitCode.ok;
+}
+
+function doctorLines(r: CredentialsInspection): string[] {
+  const lines = [`Docker config: ${r.configPath}${r.configError ? ` (unreadable: ${r.configError})` : ''}`, 'Helpers:'];
+  if (r.helpers.length === 0) lines.push('  none on PATH');
+  for (const h of r.helpers) {
+    const state = h.working === true ? 'works' : h.working === false ? 'BROKEN' : 'missing';
+    lines.push(`  ${h.name.padEnd(14)} ${state}${h.serves.length ? `, serves ${h.serves.join(', ')}` : ''}${h.error ? ` — ${h.error}` : ''}`);
+  }
+  const store = r.regsetupStore;
+  lines.push(`regsetup store: ${store.backend ? `backend ${store.backend}` : 'not used yet'} (${store.storeDir}, key in ${store.keyDir})${store.error ? ` — ${store.error}` : ''}`);
+  if (r.pass.installed && !r.pass.initialised) lines.push(`pass: installed but not initialised (${r.pass.storeDir}/.gpg-id missing)${r.pass.usedByDocker ? ': `docker login` will fail with "pass not initialized"' : ''}`);
+  lines.push('Registries:');
+  if (r.registries.length === 0) lines.push('  none configured');
+  for (const g of r.registries) {
+    const by = g.servedBy.kind === 'plaintext' ? 'PLAINTEXT in config.json' : `docker-credential-${g.servedBy.helper} (${g.servedBy.via})`;
+    lines.push(`  ${g.ok ? 'ok  ' : 'FAIL'} ${g.registry}: ${by}`);
+  }
+  if (r.plaintext.length > 0) lines.push(`Plaintext left: ${r.plaintext.map((p) => p.key).join(', ')} — run: regsetup creds migrate`);
+  return lines;
+}
+
+async function doctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
+  const ports = credentialCommandPorts(ctx, flags.dockerConfig);
+  const report = await inspectCredentials(ports, ports.dockerConfigDir);
+  const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
+  doctorLines(report).forEach((l) => ctx.out.report(l));
+  ctx.out.document({ ok, ...report });
+  return ok ? ExitCode.ok : ExitCode.verifyFailed;
+}
+
+export const run: Runner = async (ctx, [action], opts) => {
+  const flags = opts as CredsFlags;
+  if (action === 'migrate') return migrate(ctx, flags);
+  if (action === 'doctor') {
+    if (flags.dryRun) throw usageError('--dry-run belongs to creds migrate');
+    return doctor(ctx, flags);
+  }
+  throw badInput('ERR_USAGE', `unknown creds action "${action}"`, 'Use `regsetup creds migrate` or `regsetup creds doctor`.');
+};

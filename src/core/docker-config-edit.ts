@@ -1,0 +1,76 @@
+import { authKeyHost, DOCKER_HUB_AUTH_KEY, parseDockerConfig, type DockerConfig } from './docker-config.js';
+import { editJsonText, type JsonEdit } from './json-edit.js';
+
+/** The helper name regsetup registers in credHelpers (docker runs docker-credential-<name>). */
+export const REGSETUP_HELPER = 'regsetup';
+
+const HUB_HOSTS = new Set(['index.docker.io', 'docker.io', 'registry-1.docker.io']);
+
+/**
+ * The key docker/cli uses for a registry in credHelpers and for its helper's ServerURL:
+ * host[:port], except Docker Hub, which it keys by its v1 index URL.
+ */
+export function credentialKey(registryOrAuthKey: string): string {
+  const host = authKeyHost(registryOrAuthKey);
+  return HUB_HOSTS.has(host) ? DOCKER_HUB_AUTH_KEY : host;
+}
+
+/** Keys of `section` (auths or credHelpers) that stand for the same registry as `key`. */
+export function keysFor(section: Record<string, unknown> | undefined, key: string): string[] {
+  const want = credentialKey(key);
+  return Object.keys(section ?? {}).filter((k) => credentialKey(k) === want);
+}
+
+export interface DockerConfigChange {
+  /** credHelpers[key] = helper (keys given as host[:port] or an auths key). */
+  setHelpers?: Record<string, string>;
+  /** credHelpers entries to drop, only while they still name `helper`. */
+  removeHelpers?: { keys: string[]; helper: string };
+  /** auths entries to drop, by registry. */
+  removeAuths?: string[];
+}
+
+export interface DockerConfigEdit {
+  text: string;
+  changed: boolean;
+  /** The auths keys removed. */
+  removedAuths: string[];
+}
+
+/**
+ * Edit ~/.docker/config.json as text: only the named registries' entries change; every other
+ * key (credsStore, other registries, proxies, plugins…) and the file's formatting stay.
+ */
+export function editDockerConfig(text: string | undefined, change: DockerConfigChange, source = 'config.json'): DockerConfigEdit {
+  const config: DockerConfig = parseDockerConfig(text, source);
+  const edits: JsonEdit[] = [];
+  const removedAuths: string[] = [];
+  for (const registry of change.removeAuths ?? []) {
+    for (const key of keysFor(config.auths, registry)) {
+      if (removedAuths.includes(key)) continue;
+      removedAuths.push(key);
+      edits.push({ path: ['auths', key], value: undefined });
+    }
+  }
+  const helpers = { ...config.credHelpers };
+  for (const registry of change.removeHelpers?.keys ?? []) {
+    for (const key of keysFor(helpers, registry)) {
+      if (helpers[key] !== change.removeHelpers!.helper) continue;
+      delete helpers[key];
+      edits.push({ path: ['credHelpers', key], value: undefined });
+    }
+  }
+  for (const [registry, helper] of Object.entries(change.setHelpers ?? {})) {
+    const key = credentialKey(registry);
+    // Another spelling of the same registry (e.g. "https://host") would shadow or confuse: replace it.
+    for (const other of keysFor(helpers, registry).filter((k) => k !== key)) {
+      delete helpers[other];
+      edits.push({ path: ['credHelpers', other], value: undefined });
+    }
+    if (helpers[key] === helper) continue;
+    helpers[key] = helper;
+    edits.push({ path: ['credHelpers', key], value: helper });
+  }
+  if (edits.length === 0) return { text: text ?? '', changed: false, removedAuths };
+  return { text: editJsonText(text, edits), changed: true, removedAuths };
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseDockerConfig } from '../core/docker-config.js';
+import { RegsetupError } from '../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../core/journal.js';
+import { REGSETUP_HELPER } from '../core/docker-config-edit.js';
+import type { Files } from '../host/files.js';
+import { whichOnPath } from './helpers-on-path.js';
+
+// The docker CLI runs docker-credential-<name> from its PATH. However regsetup was installed
+// (npm -g, npx cache, a checkout), a tiny wrapper in /usr/local/bin that execs this install's
+// Node and helper makes it findable; a record in the state directory lets `leave` remove it.
+
+export const WRAPPER_PATH = '/usr/local/bin/docker-credential-regsetup';
+export const WRAPPER_RECORD = posix.join(DEFAULT_STATE_DIR, 'helper-wrapper.json');
+
+const recordSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  /** Docker config directories (host paths) that were pointed at the helper. */
+  dockerConfigDirs: z.array(z.string()),
+});
+type WrapperRecord = z.infer<typeof recordSchema>;
+
+export interface HelperCommand {
+  node: string;
+  script: string;
+}
+
+/** This install's Node and helper script. */
+export const selfHelperCommand = (): HelperCommand => ({
+  node: process.execPath,
+  script: fileURLToPath(new URL('../../bin/docker-credential-regsetup', import.meta.url)),
+});
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function wrapperScript(cmd: HelperCommand): string {
+  return [
+    '#!/bin/sh',
+    '# Installed by `regsetup login` so the docker CLI finds regsetup\'s credential helper.',
+    '# `regsetup leave` removes it once no Docker config uses the helper any more.',
+    `exec ${quote(cmd.node)} ${quote(cmd.script)} "$@"`,
+    '',
+  ].join('\n');
+}
+
+export interface WrapperPorts {
+  /** Under --root. */
+  files: Files;
+  env: NodeJS.ProcessEnv;
+}
+
+async function readRecord(files: Files): Promise<WrapperRecord | undefined> {
+  const text = await files.readText(WRAPPER_RECORD);
+  if (text === undefined) return undefined;
+  const parsed = recordSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
+}
+
+export interface HelperOnPath {
+  path: string;
+  /** true when this run wrote (or rewrote) the wrapper. */
+  installed: boolean;
+}
+
+/**
+ * Make sure `docker-credential-regsetup` is on PATH. On the real host an existing one on PATH
+ * is used as is (unless it is our own wrapper pointing at an older install); under --root the
+ * wrapper is always written into the tree.
+ */
+export async function ensureHelperOnPath(ports: WrapperPorts, options: { root: string; dockerConfigDir: string; self?: HelperCommand }): Promise<HelperOnPath> {
+  const { files } = ports;
+  const record = await readRecord(files);
+  const script = wrapperScript(options.self ?? selfHelperCommand());
+  const realHost = options.root === '/' || options.root === '';
+  const found = realHost ? await whichOnPath(files, ports.env, 'docker-credential-regsetup') : undefined;
+  const ours = record !== undefined && found === record.path;
+  if (found !== undefined && !ours) return { path: found, installed: false };
+  const current = await files.readText(WRAPPER_PATH);
+  const dirs = [...new Set([...(record?.dockerConfigDirs ?? []), options.dockerConfigDir])];
+  if (current !== undefined && record === undefined) return { path: WRAPPER_PATH, installed: false }; // someone else's: leave it
+  const installed = current !== script;
+  if (installed) {
+    try {
+      await files.mkdirp(posix.dirname(WRAPPER_PATH));
+      await files.writeAtomic(WRAPPER_PATH, script, { mode: 0o755 });
+    } catch (error) {
+      throw new RegsetupError('ERR_HELPER_NOT_ON_PATH', `docker-credential-regsetup is not on PATH and ${WRAPPER_PATH} cannot be written: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+        hint: `Run regsetup as root once, or put a link on your PATH: ln -s ${(options.self ?? selfHelperCommand()).script} ~/.local/bin/docker-credential-regsetup`,
+      });
+    }
+  }
+  await files.mkdirp(posix.dirname(WRAPPER_RECORD), 0o700);
+  await files.writeAtomic(WRAPPER_RECORD, `${JSON.stringify({ path: WRAPPER_PATH, sha256: sha256(script), dockerConfigDirs: dirs }, null, 2)}\n`, { mode: 0o600 });
+  return { path: WRAPPER_PATH, installed };
+}
+
+const usesHelper = (text: string | undefined, path: string): boolean => {
+  try {
+    const config = parseDockerConfig(text, path);
+    return config.credsStore === REGSETUP_HELPER || Object.values(config.credHelpers ?? {}).includes(REGSETUP_HELPER);
+  } catch {
+    return true; // unreadable: assume it may still need the helper
+  }
+};
+
+/**
+ * For `leave`: remove the wrapper regsetup installed once none of the Docker configs it was set
+ * up for names the helper any more. A wrapper changed since we wrote it is left in place.
+ */
+export async function removeHelperWrapperIfUnused(files: Files): Promise<{ removed: boolean; reason: string }> {
+  const record = await readRecord(files);
+  if (record === undefined) return { removed: false, reason: 'regsetup did not install a helper wrapper' };
+  for (const dir of record.dockerConfigDirs) {
+    const path = posix.join(dir, 'config.json');
+    if (usesHelper(await files.readText(path), path)) return { removed: false, reason: `${path} still uses the regsetup helper` };
+  }
+  const current = await files.readText(record.path);
+  if (current !== undefined && sha256(current) !== record.sha256) {
+    await files.remove(WRAPPER_RECORD);
+    return { removed: false, reason: `${record.path} was changed since regsetup wrote it; left in place` };
+  }
+  await files.remove(record.path);
+  await files.remove(WRAPPER_RECORD);
+  return { removed: true, reason: `no Docker config uses the regsetup helper any more` };
+}
