@@ -130,17 +130,23 @@ const specs: CommandSpec[] = [
     name: 'login',
     args: '<registry>',
     summary: 'store credentials in a working credential helper (never plaintext)',
-    examples: ['echo "$PW" | regsetup login nexus.example.com --username ci --password-stdin'],
-    load: notYet('login'),
+    examples: [
+      'echo "$PW" | regsetup login nexus.example.com --username ci --password-stdin',
+      'regsetup login nexus.example.com:8083 --username ci --password-file /run/secrets/nexus --docker-config /home/ci/.docker',
+    ],
+    load: () => import('./commands/login.js'),
     configure: (c) => credentialOptions(c).option('--docker-config <dir>', 'Docker config directory (default $DOCKER_CONFIG or ~/.docker)'),
   },
   {
     name: 'creds',
     args: '<action>',
     summary: 'credentials: `migrate` plaintext auths into the helper, `doctor` to inspect',
-    examples: ['regsetup creds migrate --yes', 'regsetup creds doctor'],
-    load: notYet('creds'),
-    configure: (c) => c.option('--dry-run', 'list what would move, change nothing'),
+    examples: ['regsetup creds migrate --dry-run', 'regsetup creds migrate --yes', 'regsetup creds doctor --json'],
+    load: () => import('./commands/creds.js'),
+    configure: (c) =>
+      c
+        .option('--dry-run', 'migrate: list what would move, change nothing')
+        .option('--docker-config <dir>', 'Docker config directory (default $DOCKER_CONFIG or ~/.docker)'),
   },
   {
     name: 'leave',
