@@ -122,9 +122,19 @@ const specs: CommandSpec[] = [
     name: 'doctor',
     args: '[registry]',
     summary: 'check everything, explain each failure with its cause and fix',
-    examples: ['regsetup doctor nexus.example.com', 'regsetup doctor --fix --yes'],
-    load: notYet('doctor'),
-    configure: (c) => c.option('--fix', 'apply the fixes it can make'),
+    examples: [
+      'regsetup doctor nexus.example.com',
+      'regsetup doctor --fix --yes',
+      'regsetup doctor nexus.example.com --fix --yes --ca-fingerprint sha256:3f… --json',
+    ],
+    load: () => import('./commands/doctor.js'),
+    configure: (c) =>
+      credentialOptions(verifyOptions(c))
+        .option('--fix', 'apply the fixes it can make (with --yes: without asking)')
+        .option('--ca-file <path>', 'the CA to install where one is missing (PEM)')
+        .option('--ca-url <url>', 'where a missing CA can be fetched (else it is taken from the TLS handshake)')
+        .option('--ca-fingerprint <sha256:hex>', 'the pin a fetched CA must match (needed to install a CA under --fix --yes)')
+        .option('--trust-on-first-use', 'install an unpinned CA under --fix --yes'),
   },
   {
     name: 'login',

@@ -1,0 +1,100 @@
+import { confirm } from '@inquirer/prompts';
+import { ExitCode, usageError } from '../../core/errors.js';
+import { DEFAULT_STATE_DIR } from '../../core/journal.js';
+import { dockerConfigDir } from '../../host/credential-lookup.js';
+import { closeHttpAgents } from '../../host/http.js';
+import { readPassword } from '../../host/secret-input.js';
+import { CERTS_DIR } from '../../join/host.js';
+import { hostFixes } from '../../doctor/fixes/host-fixes.js';
+import { doctorState, type DoctorPorts } from '../../doctor/ports.js';
+import { realDoctorPorts } from '../../doctor/real-ports.js';
+import { changeLine, compareFindings, findingLines, summaryLine } from '../../doctor/render.js';
+import { checksOf, doctorChecks, runChecks } from '../../doctor/run.js';
+import { collectTargets, explicitTarget, readTargetSources } from '../../doctor/targets.js';
+import { findingJson, isProblem, type Finding, type Target } from '../../doctor/types.js';
+import { walkFixes, type FixOutcome } from '../../doctor/walk.js';
+import type { CommandContext } from '../context.js';
+import type { Runner } from '../program.js';
+import { verifySetup, type VerifyFlags } from './verify-input.js';
+
+type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string; trustOnFirstUse?: boolean };
+
+/** The targets: the registry given, or every registry this host is set up for. */
+function discoverer(ports: DoctorPorts, registryArg: string | undefined, flags: Flags, env: NodeJS.ProcessEnv) {
+  return async (daemonJsonPath: string): Promise<Target[]> => {
+    const sources = await readTargetSources(ports.files, { stateDir: DEFAULT_STATE_DIR, daemonJsonPath, certsDir: CERTS_DIR, dockerConfigDir: dockerConfigDir(env) });
+    return registryArg === undefined ? collectTargets(sources) : [explicitTarget(registryArg, flags.pushRegistry, sources.journal)];
+  };
+}
+
+function ports(ctx: CommandContext, registryArg: string | undefined, flags: Flags, password: string | undefined): DoctorPorts {
+  // Credentials from the command line belong to the registry named there, never to the others.
+  const anonymous: CommandContext = { ...ctx, env: { ...ctx.env, REGSETUP_PASSWORD: undefined } };
+  const common = { hubImage: flags.hubImage, pushRepo: flags.pushRepo, maxClockSkew: flags.maxClockSkew };
+  return realDoctorPorts({
+    root: ctx.global.root,
+    dockerHost: ctx.global.dockerHost,
+    env: ctx.env,
+    fixes: hostFixes({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, note: (line) => ctx.out.note(`    ${line}`), caFile: flags.caFile, caUrl: flags.caUrl, caFingerprint: flags.caFingerprint, trustOnFirstUse: Boolean(flags.trustOnFirstUse) }),
+    verifySetup: (t) =>
+      t.registry.hostPort === registryArg && t.sources.includes('argument')
+        ? verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)
+        : verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort }),
+  });
+}
+
+async function check(ctx: CommandContext, p: DoctorPorts, discover: ReturnType<typeof discoverer>, hubImage: string, checks = doctorChecks): Promise<Finding[]> {
+  const state = await doctorState(p, discover, hubImage);
+  if (checks === doctorChecks) {
+    ctx.out.note(state.targets.length === 0 ? 'doctor: no registry configured on this host; checking the daemon and credentials' : `doctor: checking ${state.targets.map((t) => t.registry.hostPort).join(', ')}`);
+  }
+  return runChecks(state, checks, {
+    onDone: (name, found, ms) => ctx.out.note(`${found.some(isProblem) ? '✗' : found.length > 0 ? '!' : '✓'} ${name.padEnd(12)} ${String(ms).padStart(6)} ms${found.length > 0 ? `  ${found.length} finding${found.length === 1 ? '' : 's'}` : ''}`),
+  });
+}
+
+/** `regsetup doctor [<registry>]`: every check, each finding explained; fixes offered (TTY) or applied (--fix --yes), then re-checked. */
+export const run: Runner = async (ctx, [registryArg], opts) => {
+  const flags = opts as unknown as Flags;
+  if (registryArg === undefined && (flags.username || flags.passwordStdin || flags.passwordFile || flags.pushRegistry)) {
+    throw usageError('--username, --password-* and --push-registry need a <registry>', 'Name the registry they belong to: regsetup doctor <registry> --username …');
+  }
+  const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env);
+  const p = ports(ctx, registryArg, flags, password);
+  const discover = discoverer(p, registryArg, flags, ctx.env);
+  try {
+    const findings = await check(ctx, p, discover, flags.hubImage);
+    for (const f of findings) findingLines(f).forEach((l) => ctx.out.report(l));
+    ctx.out.report(summaryLine(findings));
+
+    let fixes: FixOutcome[] = [];
+    let after: Finding[] | undefined;
+    const fixable = findings.filter((f) => f.apply);
+    if (fixable.length > 0 && (ctx.interactive || (flags.fix && ctx.global.yes))) {
+      const ask = ctx.interactive ? (message: string) => confirm({ message, default: false }, { output: process.stderr }) : undefined;
+      fixes = await walkFixes(findings, { ...(ask ? { ask } : {}), applyAll: !ask, note: (l) => ctx.out.note(l) });
+      if (fixes.some((x) => x.status === 'applied')) {
+        ctx.out.note('');
+        ctx.out.note('doctor: checking again');
+        after = await check(ctx, p, discover, flags.hubImage, checksOf(findings));
+        ctx.out.report('before → after:');
+        compareFindings(findings, after).forEach((c) => ctx.out.report(changeLine(c)));
+        for (const f of after) findingLines(f).forEach((l) => ctx.out.report(l));
+        ctx.out.report(summaryLine(after));
+      }
+    } else if (fixable.length > 0) {
+      ctx.out.note(`${fixable.length} finding${fixable.length === 1 ? '' : 's'} doctor can fix: run it in a terminal to be asked, or with --fix --yes to apply ${fixable.length === 1 ? 'it' : 'them'}.`);
+    }
+    const final = after ?? findings;
+    const ok = !final.some(isProblem);
+    ctx.out.document({
+      ok,
+      findings: findings.map(findingJson),
+      ...(fixes.length > 0 ? { fixes: fixes.map(({ key, title, findings: answered, status, detail }) => ({ key, title, findings: answered, status, detail })) } : {}),
+      ...(after ? { recheck: after.map(findingJson) } : {}),
+    });
+    return ok ? ExitCode.ok : ExitCode.verifyFailed;
+  } finally {
+    await closeHttpAgents();
+  }
+};

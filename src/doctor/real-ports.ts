@@ -1,0 +1,54 @@
+import { systemClock } from '../host/clock.js';
+import { dockerConfigDir } from '../host/credential-lookup.js';
+import { dockerApi } from '../host/docker-api.js';
+import { findDockerd, flagSources } from '../host/dockerd.js';
+import { nodeFiles } from '../host/files.js';
+import { resolveHostPath, rooted } from '../host/host-path.js';
+import { processes } from '../host/processes.js';
+import { RegistryClient } from '../host/registry-client.js';
+import { certsDirCas, systemCaPems } from '../host/tls.js';
+import { CERTS_DIR } from '../join/host.js';
+import { runVerify } from '../verify/suite.js';
+import type { VerifyInput, VerifyPorts } from '../verify/types.js';
+import { inspectCredentials } from './credentials-inspect.js';
+import type { DoctorPorts, FixFactory } from './ports.js';
+import type { Target } from './types.js';
+
+export interface RealPortsOptions {
+  root: string;
+  dockerHost: string | undefined;
+  env: NodeJS.ProcessEnv;
+  fixes: FixFactory;
+  /** The verification suite's input and ports for one target (verify's own setup). */
+  verifySetup(target: Target): Promise<{ input: VerifyInput; ports: VerifyPorts }>;
+}
+
+/** The host, as doctor's checks see it. */
+export function realDoctorPorts(o: RealPortsOptions): DoctorPorts {
+  const hostFiles = nodeFiles();
+  const files = rooted(hostFiles, o.root);
+  const certsRoot = resolveHostPath(o.root, CERTS_DIR);
+  const pems = systemCaPems({ root: o.root === '/' ? '' : o.root });
+  return {
+    files,
+    docker: dockerApi({ dockerHost: o.dockerHost }),
+    clock: systemClock,
+    findDockerd: () => findDockerd({ files: hostFiles, root: o.root }),
+    flagSources: (dockerd) => flagSources({ files: hostFiles, ...(dockerd ? { dockerd } : {}), root: o.root }),
+    readCertsDir: (hostPort) => certsDirCas(certsRoot, hostPort),
+    certsDirs: () => files.readdir(CERTS_DIR),
+    verify: async (target) => {
+      const { input, ports } = await o.verifySetup(target);
+      return runVerify(input, ports);
+    },
+    probeMirror: async (mirror, repo, tag) => {
+      const url = new URL(mirror);
+      const certs = await certsDirCas(certsRoot, url.host);
+      const client = new RegistryClient({ baseUrl: url.origin, tls: { ca: [...(await pems), ...certs.caPems] }, now: systemClock.now, timeoutMs: 15_000 });
+      return client.headManifest(repo, tag);
+    },
+    credentials: () =>
+      inspectCredentials({ files, pathFiles: hostFiles, processes, env: o.env, configDir: dockerConfigDir(o.env) }),
+    fixes: o.fixes,
+  };
+}
