@@ -1,5 +1,5 @@
 // What the credentials check needs to know about the user's Docker config and its helpers.
-// Filled by src/doctor/credentials-inspect.ts; a fake in tests.
+// src/credentials/inspect.ts (`regsetup creds doctor`) fills it; a fake in tests.
 
 export interface HelperState {
   /** The suffix: "pass" for docker-credential-pass. */

@@ -10,10 +10,6 @@ export function fixFor(id: string, hostPort: string | undefined, fixes: FixFacto
       return hostPort === undefined ? undefined : fixes.insecure(hostPort);
     case 'daemon-not-reloaded':
       return fixes.reload();
-    case 'pass-not-initialized':
-      return fixes.credentials?.('pass');
-    case 'plaintext-credentials':
-      return fixes.credentials?.('plaintext');
     default:
       return undefined;
   }

@@ -15,8 +15,10 @@ export interface FixFactory {
   insecure(hostPort: string): Fix;
   /** SIGHUP dockerd and confirm in `docker info` that it took daemon.json. */
   reload(): Fix;
-  /** Move plaintext auths / the unusable pass store into a working helper, when the credentials module offers it. */
-  credentials?(kind: 'plaintext' | 'pass'): Fix | undefined;
+  /** Plaintext auths into regsetup's helper (`creds migrate`). */
+  migrateCredentials?(): Fix;
+  /** Send these registries' logins to regsetup's helper instead of an uninitialised pass. */
+  avoidPass?(registries: string[]): Fix | undefined;
 }
 
 /** Everything the checks touch, so a test can hand in fakes. Paths are host paths; `files` is already under --root. */

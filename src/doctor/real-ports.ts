@@ -1,24 +1,22 @@
 import { systemClock } from '../host/clock.js';
-import { dockerConfigDir } from '../host/credential-lookup.js';
 import { dockerApi } from '../host/docker-api.js';
 import { findDockerd, flagSources } from '../host/dockerd.js';
 import { nodeFiles } from '../host/files.js';
 import { resolveHostPath, rooted } from '../host/host-path.js';
-import { processes } from '../host/processes.js';
 import { RegistryClient } from '../host/registry-client.js';
 import { certsDirCas, systemCaPems } from '../host/tls.js';
 import { CERTS_DIR } from '../join/host.js';
 import { runVerify } from '../verify/suite.js';
 import type { VerifyInput, VerifyPorts } from '../verify/types.js';
-import { inspectCredentials } from './credentials-inspect.js';
+import type { CredentialsReport } from './credentials-report.js';
 import type { DoctorPorts, FixFactory } from './ports.js';
 import type { Target } from './types.js';
 
 export interface RealPortsOptions {
   root: string;
   dockerHost: string | undefined;
-  env: NodeJS.ProcessEnv;
   fixes: FixFactory;
+  credentials(): Promise<CredentialsReport>;
   /** The verification suite's input and ports for one target (verify's own setup). */
   verifySetup(target: Target): Promise<{ input: VerifyInput; ports: VerifyPorts }>;
 }
@@ -47,8 +45,7 @@ export function realDoctorPorts(o: RealPortsOptions): DoctorPorts {
       const client = new RegistryClient({ baseUrl: url.origin, tls: { ca: [...(await pems), ...certs.caPems] }, now: systemClock.now, timeoutMs: 15_000 });
       return client.headManifest(repo, tag);
     },
-    credentials: () =>
-      inspectCredentials({ files, pathFiles: hostFiles, processes, env: o.env, configDir: dockerConfigDir(o.env) }),
+    credentials: o.credentials,
     fixes: o.fixes,
   };
 }

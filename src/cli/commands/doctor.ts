@@ -5,6 +5,8 @@ import { dockerConfigDir } from '../../host/credential-lookup.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
 import { CERTS_DIR } from '../../join/host.js';
+import { inspectCredentials } from '../../credentials/inspect.js';
+import { migrateFix, passFix } from '../../doctor/fixes/credential-fixes.js';
 import { hostFixes } from '../../doctor/fixes/host-fixes.js';
 import { doctorState, type DoctorPorts } from '../../doctor/ports.js';
 import { realDoctorPorts } from '../../doctor/real-ports.js';
@@ -15,6 +17,7 @@ import { findingJson, isProblem, type Finding, type Target } from '../../doctor/
 import { walkFixes, type FixOutcome } from '../../doctor/walk.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { credentialCommandPorts } from './credential-ports.js';
 import { verifySetup, type VerifyFlags } from './verify-input.js';
 
 type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string; trustOnFirstUse?: boolean };
@@ -31,11 +34,17 @@ function ports(ctx: CommandContext, registryArg: string | undefined, flags: Flag
   // Credentials from the command line belong to the registry named there, never to the others.
   const anonymous: CommandContext = { ...ctx, env: { ...ctx.env, REGSETUP_PASSWORD: undefined } };
   const common = { hubImage: flags.hubImage, pushRepo: flags.pushRepo, maxClockSkew: flags.maxClockSkew };
+  const creds = credentialCommandPorts(ctx, undefined);
+  const credFix = { ...creds, root: ctx.global.root };
   return realDoctorPorts({
     root: ctx.global.root,
     dockerHost: ctx.global.dockerHost,
-    env: ctx.env,
-    fixes: hostFixes({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, note: (line) => ctx.out.note(`    ${line}`), caFile: flags.caFile, caUrl: flags.caUrl, caFingerprint: flags.caFingerprint, trustOnFirstUse: Boolean(flags.trustOnFirstUse) }),
+    fixes: {
+      ...hostFixes({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, note: (line) => ctx.out.note(`    ${line}`), caFile: flags.caFile, caUrl: flags.caUrl, caFingerprint: flags.caFingerprint, trustOnFirstUse: Boolean(flags.trustOnFirstUse) }),
+      migrateCredentials: () => migrateFix(credFix),
+      avoidPass: (registries) => passFix(credFix, registries),
+    },
+    credentials: () => inspectCredentials(creds, creds.dockerConfigDir),
     verifySetup: (t) =>
       t.registry.hostPort === registryArg && t.sources.includes('argument')
         ? verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)

@@ -1,5 +1,4 @@
 import type { Check, DoctorState } from '../ports.js';
-import { fixFor } from '../fix-for.js';
 import type { Finding } from '../types.js';
 
 const PASS_FIX = 'Run `regsetup login <registry>` (it stores credentials with a helper that works on this host), or initialise pass: `gpg --gen-key`, then `pass init <gpg-id>`.';
@@ -14,8 +13,11 @@ export const credentialsCheck: Check = {
       return [{ ...base, id: 'docker-config-malformed', severity: 'error', seen: r.configError, cause: `The Docker CLI cannot read ${r.configPath}, so every docker command that needs credentials fails.`, fix: `Fix the JSON in ${r.configPath}, or move it away and log in again.`, fixable: false }];
     }
     const found: Finding[] = [];
-    const passFix = fixFor('pass-not-initialized', undefined, s.ports.fixes);
-    for (const h of r.helpers) {
+    const pushing = s.targets.filter((t) => t.push);
+    const registries = [...new Set((pushing.length > 0 ? pushing : s.targets).flatMap((t) => [t.registry.hostPort, t.pushRegistry.hostPort]))];
+    const passFix = s.ports.fixes.avoidPass?.(registries);
+    // Only helpers the config names matter: one merely installed (secretservice without a keyring) is not used.
+    for (const h of r.helpers.filter((x) => x.serves.length > 0)) {
       const serves = h.serves.includes('credsStore') ? 'every registry (credsStore)' : h.serves.join(', ');
       if (h.path === undefined) {
         found.push({ ...base, id: 'credential-helper-missing', severity: 'error', seen: `${r.configPath} names docker-credential-${h.name} for ${serves}, and it is not on PATH`, cause: `The Docker CLI cannot log in to or pull from ${serves} with credentials: the helper it is told to use does not exist.`, fix: `Install it (Debian: \`apt-get install golang-docker-credential-helpers\` for pass/secretservice), or run \`regsetup login <registry>\` to use regsetup's helper.`, fixable: false });
@@ -47,7 +49,7 @@ export const credentialsCheck: Check = {
       });
     }
     if (r.plaintext.length > 0) {
-      const fix = fixFor('plaintext-credentials', undefined, s.ports.fixes);
+      const fix = s.ports.fixes.migrateCredentials?.();
       found.push({
         ...base,
         id: 'plaintext-credentials',

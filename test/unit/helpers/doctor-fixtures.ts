@@ -1,0 +1,93 @@
+// Fake ports for doctor's checks: memfs files, the fake daemon, canned verify reports.
+import { memfs } from 'memfs';
+import type { CredentialsReport } from '../../../src/doctor/credentials-report.js';
+import { doctorState, type DoctorPorts, type DoctorState, type FixFactory } from '../../../src/doctor/ports.js';
+import type { Fix, Target } from '../../../src/doctor/types.js';
+import { parseRegistry } from '../../../src/core/registry-name.js';
+import { nodeFiles } from '../../../src/host/files.js';
+import type { DockerdProcess } from '../../../src/host/dockerd.js';
+import type { CertsDir } from '../../../src/host/tls.js';
+import type { VerifyReport } from '../../../src/verify/types.js';
+import { fakeDockerApi, type FakeDockerOptions } from '../../fakes/fake-docker-api.js';
+
+export const NOW = Date.parse('2026-05-01T10:00:00Z');
+
+export const dockerd: DockerdProcess = { pid: 4242, argv: ['dockerd'], configFile: '/etc/docker/daemon.json', managedBy: 'none', rootless: false };
+
+/** A fix that records what happened to it. */
+export function fakeFix(key: string, log: string[] = [], opts: { fail?: string; needsOperator?: string } = {}): Fix {
+  return {
+    key,
+    title: `fix ${key}`,
+    prepare: async () => ({
+      preview: [`would change ${key}`],
+      ...(opts.needsOperator ? { needsOperator: opts.needsOperator } : {}),
+      apply: async () => {
+        if (opts.fail) throw new Error(opts.fail);
+        log.push(key);
+        return [`changed ${key}`];
+      },
+    }),
+  };
+}
+
+export const fakeFixes = (log: string[] = []): FixFactory => ({
+  installCa: (hostPort) => fakeFix(`ca:${hostPort}`, log),
+  insecure: (hostPort) => fakeFix(`insecure:${hostPort}`, log),
+  reload: () => fakeFix('reload', log),
+  migrateCredentials: () => fakeFix('credentials:migrate', log),
+  avoidPass: (registries) => (registries.length ? fakeFix(`credentials:pass:${registries.join(',')}`, log) : undefined),
+});
+
+export const target = (registry: string, push = true, pushRegistry?: string): Target => ({
+  registry: parseRegistry(registry),
+  pushRegistry: parseRegistry(pushRegistry ?? registry),
+  push,
+  sources: ['test'],
+});
+
+export const cleanCredentials = (): CredentialsReport => ({
+  configPath: '/root/.docker/config.json',
+  plaintext: [],
+  helpers: [],
+  pass: { installed: false, initialised: false, helperInstalled: false, usedByDocker: false, storeDir: '/root/.password-store' },
+});
+
+export interface FakeHost {
+  tree?: Record<string, string>;
+  docker?: FakeDockerOptions;
+  dockerd?: DockerdProcess | null;
+  verify?: (t: Target) => VerifyReport['steps'];
+  certs?: Record<string, Partial<CertsDir>>;
+  mirrors?: Record<string, { status: number } | Error>;
+  credentials?: Partial<CredentialsReport>;
+  flags?: Array<{ key?: string; flag: string; value?: string; source: string }>;
+}
+
+export function fakePorts(h: FakeHost = {}, fixes: FixFactory = fakeFixes()): DoctorPorts {
+  const { fs } = memfs(h.tree ?? {});
+  const files = nodeFiles(fs as never);
+  return {
+    files,
+    docker: fakeDockerApi(h.docker),
+    clock: { now: () => NOW },
+    findDockerd: async () => (h.dockerd === null ? undefined : (h.dockerd ?? dockerd)),
+    flagSources: async () => h.flags ?? [],
+    readCertsDir: async (hostPort) => ({ caFiles: [], caPems: [], clientPairs: [], problems: [], ...h.certs?.[hostPort] }),
+    certsDirs: async () => Object.keys(h.certs ?? {}),
+    verify: async (t) => {
+      const steps = h.verify?.(t) ?? [{ name: 'reachability', ok: true, ms: 1 }];
+      return { report: { ok: steps.every((s) => s.ok), registry: t.registry.hostPort, pushRegistry: t.pushRegistry.hostPort, steps } };
+    },
+    probeMirror: async (url) => {
+      const r = h.mirrors?.[url] ?? { status: 200 };
+      if (r instanceof Error) throw r;
+      return r;
+    },
+    credentials: async () => ({ ...cleanCredentials(), ...h.credentials }),
+    fixes,
+  };
+}
+
+export const stateFor = (h: FakeHost = {}, targets: Target[] = [target('nexus.example.com')], fixes?: FixFactory): Promise<DoctorState> =>
+  doctorState(fakePorts(h, fixes), async () => targets, 'library/hello-world:latest');
