@@ -1,5 +1,6 @@
 import { confirm } from '@inquirer/prompts';
 import { ExitCode, usageError } from '../../core/errors.js';
+import { normalizeFingerprint } from '../../core/fingerprint.js';
 import { DEFAULT_STATE_DIR } from '../../core/journal.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
 import { closeHttpAgents } from '../../host/http.js';
@@ -68,6 +69,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   if (registryArg === undefined && (flags.username || flags.passwordStdin || flags.passwordFile || flags.pushRegistry)) {
     throw usageError('--username, --password-* and --push-registry need a <registry>', 'Name the registry they belong to: regsetup doctor <registry> --username …');
   }
+  if (flags.caFingerprint !== undefined) flags.caFingerprint = normalizeFingerprint(flags.caFingerprint); // a bad pin is bad usage, before any check
   const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env);
   const p = ports(ctx, registryArg, flags, password);
   const discover = discoverer(p, registryArg, flags, ctx.env);
