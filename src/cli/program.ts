@@ -69,6 +69,7 @@ const joinOptions = (cmd: Command) =>
     .option('--ca-fingerprint <sha256:hex>', 'pin the CA by the SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256 form accepted)')
     .option('--trust-on-first-use', 'accept an unpinned CA without asking (non-interactive)')
     .option('--restart <auto|reload|restart|never>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', 'auto')
+    .option('--docker-config <dir>', 'Docker config directory that gets the credential helper (default $DOCKER_CONFIG or ~/.docker)')
     .option('--no-verify', 'skip the verification suite after applying')
     .option('--dry-run', 'print the plan as a diff, change nothing');
 
@@ -164,7 +165,10 @@ const specs: CommandSpec[] = [
     summary: 'undo exactly what join did for a registry',
     examples: ['regsetup leave nexus.example.com --yes', 'regsetup leave nexus.example.com --dry-run'],
     load: () => import('./commands/leave.js'),
-    configure: (c) => c.option('--dry-run', 'print what would be undone, change nothing'),
+    configure: (c) =>
+      c
+        .option('--docker-config <dir>', 'Docker config directory join stored credentials for (default $DOCKER_CONFIG or ~/.docker)')
+        .option('--dry-run', 'print what would be undone, change nothing'),
   },
   {
     name: 'status',

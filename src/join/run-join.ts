@@ -4,7 +4,6 @@ import { parseRegistry } from '../core/registry-name.js';
 import { isEmptyPlan, planJoin, renderPlanDiff, type Plan } from '../core/plan.js';
 import { refused, usageError } from '../core/errors.js';
 import { systemClock } from '../host/clock.js';
-import type { Credentials } from '../host/credential-lookup.js';
 import { validateConfig } from '../host/dockerd.js';
 import { processes } from '../host/processes.js';
 import { systemCaPems } from '../host/tls.js';
@@ -75,4 +74,3 @@ export async function applyJoin(prepared: Prepared, io: JoinIo): Promise<ApplyRe
   return applyPlan(plan, applyPorts(host, io.note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: settleTimeoutMs(plan.daemon) });
 }
 
-export type { Credentials };

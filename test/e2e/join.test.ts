@@ -2,12 +2,15 @@
 // idempotence, refusals that change nothing, rollback, SIGKILL safety. Restores the host afterwards.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regsetup } from './helpers/cli.js';
 import {
   backupHostState,
+  buildTestImage,
   daemonRegistryConfig,
   docker,
   dockerdPid,
@@ -32,6 +35,13 @@ const STATE_DIR = '/var/lib/regsetup';
 const labScript = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/regsetup', import.meta.url));
 
+const WRAPPER = '/usr/local/bin/docker-credential-regsetup';
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
 const readDaemon = () => (existsSync(DAEMON_JSON) ? readFileSync(DAEMON_JSON, 'utf8') : undefined);
 const certsFile = (host: string) => `/etc/docker/certs.d/${host}/ca.crt`;
 
@@ -48,6 +58,10 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
   let lab: LabInfo;
   let backup: HostStateBackup;
   let cfg: TempDockerConfig;
+  // Credentials: pass on PATH but not initialised (a stock Debian server); the helper's store and key in a temp dir.
+  let tmp: string;
+  let credEnv: Record<string, string>;
+  let hadWrapper: boolean;
   const pin = () => lab.caFingerprint;
   const joinArgs = (extra: string[] = []) => ['join', lab.hosts.group, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--yes', '--json', ...extra];
   const asAdmin = { input: () => `${labUser('admin').password}\n` };
@@ -57,6 +71,17 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     backup = await backupHostState();
     cfg = await tempDockerConfig();
     rmSync(STATE_DIR, { recursive: true, force: true });
+    tmp = mkdtempSync(join(tmpdir(), 'regsetup-join-e2e-'));
+    for (const d of ['docker', 'home', 'systemd']) mkdirSync(join(tmp, d), { recursive: true });
+    credEnv = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: join(tmp, 'home'),
+      DOCKER_CONFIG: join(tmp, 'docker'),
+      REGSETUP_CREDENTIALS_DIR: join(tmp, 'store'),
+      REGSETUP_CREDENTIALS_KEY_DIR: join(tmp, 'key'),
+      SYSTEMD_CREDENTIAL_SECRET: join(tmp, 'systemd', 'credential.secret'),
+    };
+    hadWrapper = existsSync(WRAPPER);
     // A daemon.json as found in the field: other keys, its own indentation, an existing mirror.
     writeFileSync(DAEMON_JSON, `{\n    "log-level": "info",\n    "registry-mirrors": ["https://${lab.hosts.proxy}/"],\n    "max-concurrent-downloads": 4\n}\n`);
     await reloadDockerd({ expectMirrors: [`https://${lab.hosts.proxy}/`] });
@@ -72,7 +97,9 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     await docker(['rm', '-f', 'regsetup-e2e-keep'], { reject: false });
     await removeImages(KEEP_IMAGE);
     await cfg?.cleanup();
+    if (hadWrapper === false) rmSync(WRAPPER, { force: true });
     rmSync(STATE_DIR, { recursive: true, force: true });
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
     if (backup) await restoreHostState(backup);
   });
 
@@ -81,7 +108,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     expect(keep).toMatch(/^true /);
     const pidBefore = await dockerdPid();
 
-    const r = await regsetup([...joinArgs(), '--username', 'admin', '--password-stdin'], { input: asAdmin.input(), env: cfg.env });
+    const r = await regsetup([...joinArgs(), '--username', 'admin', '--password-stdin'], { input: asAdmin.input(), env: credEnv });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ ok: true, registry: lab.hosts.group, daemon: 'reloaded', verify: { ok: true } });
     expect(typeof r.json.clockSkewSeconds).toBe('number');
@@ -105,6 +132,25 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     const pull = await docker(['pull', 'hello-world']);
     expect(pull.exitCode, pull.output).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(labUser('admin').password);
+
+    // The docker CLI now pushes and pulls through docker-credential-regsetup, and no file holds the password.
+    expect(JSON.parse(readFileSync(join(tmp, 'docker', 'config.json'), 'utf8')).credHelpers).toEqual({ [lab.hosts.group]: 'regsetup' });
+    const ref = `${lab.hosts.group}/e2e/join:${Date.now()}`;
+    await buildTestImage(ref);
+    expect((await docker(['push', ref], { env: credEnv, reject: false })).exitCode).toBe(0);
+    await removeImages(ref);
+    expect((await docker(['pull', ref], { env: credEnv, reject: false })).exitCode).toBe(0);
+    await removeImages(ref);
+    const list = await execa('docker-credential-regsetup', ['list'], { env: credEnv, extendEnv: false });
+    expect(Object.keys(JSON.parse(list.stdout))).toContain(lab.hosts.group);
+    const pw = labUser('admin').password;
+    const needles = [pw, Buffer.from(pw).toString('base64'), Buffer.from(`admin:${pw}`).toString('base64')];
+    for (const dir of [join(tmp, 'docker'), join(tmp, 'store'), join(tmp, 'key'), '/etc/docker', STATE_DIR]) {
+      for (const file of filesUnder(dir)) {
+        const text = readFileSync(file, 'latin1');
+        for (const needle of needles) expect(text.includes(needle), `${file} holds the password`).toBe(false);
+      }
+    }
   });
 
   it('a second identical join writes nothing and does not signal dockerd', async () => {
@@ -210,8 +256,12 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
 
   it('leave restores the prior daemon.json semantically and removes only what join installed', async () => {
     const keep = await containerStart('regsetup-e2e-keep');
-    const r = await regsetup(['leave', lab.hosts.group, '--yes', '--json']);
+    const r = await regsetup(['leave', lab.hosts.group, '--yes', '--json'], { env: credEnv });
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(tmp, 'docker', 'config.json'), 'utf8')).credHelpers ?? {}).toEqual({});
+    const list = await execa('/usr/local/bin/docker-credential-regsetup', ['list'], { env: credEnv, extendEnv: false, reject: false });
+    if (list.exitCode === 0) expect(JSON.parse(list.stdout)).toEqual({});
+    if (!hadWrapper) expect(existsSync(WRAPPER)).toBe(false);
     expect(JSON.parse(readDaemon()!)).toEqual({ 'log-level': 'info', 'registry-mirrors': [`https://${lab.hosts.proxy}/`], 'max-concurrent-downloads': 4 });
     expect(existsSync(certsFile(lab.hosts.group))).toBe(false);
     expect(await containerStart('regsetup-e2e-keep')).toBe(keep);

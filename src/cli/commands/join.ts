@@ -1,8 +1,10 @@
 import { confirm } from '@inquirer/prompts';
 import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
-import { ExitCode, RegsetupError } from '../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import { planToJson, renderPlanDiff } from '../../core/plan.js';
 import { parseRegistry } from '../../core/registry-name.js';
+import { loginRegistry } from '../../credentials/login.js';
+import type { DockerApi } from '../../host/docker-api.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
 import { applyJoin, prepareJoin, type JoinIo } from '../../join/run-join.js';
@@ -10,9 +12,10 @@ import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
+import { credentialCommandPorts } from './credential-ports.js';
 import { verifySetup, type VerifyFlags } from './verify-input.js';
 
-type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean };
+type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
 
 export function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo {
   return {
@@ -43,7 +46,10 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     const changed = applied.changes.filter((c) => c.change !== 'unchanged');
     ctx.out.note(changed.length === 0 && applied.daemon === 'unchanged' ? `${desired.registry}: already up to date` : `${desired.registry}: ${changed.map((c) => `${c.change} ${c.path}`).join(', ')}; dockerd ${applied.daemon}`);
     const result = { ok: true, registry: desired.registry, changes: applied.changes, daemon: applied.daemon, clockSkewSeconds: skew, warnings: prepared.plan.warnings };
-    if (password !== undefined) await checkCredentials(ctx, desired.registry, desired.pushRegistry, flags.username!, password, prepared.host.docker);
+    if (password !== undefined) {
+      const hostPorts = [desired.registry, desired.pushRegistry ?? desired.registry].map((r) => parseRegistry(r).hostPort);
+      await storeCredentials(ctx, hostPorts, flags.username!, password, prepared.host.docker, flags.dockerConfig);
+    }
     if (!desired.verify) {
       ctx.out.document({ ...result, verify: null });
       return ExitCode.ok;
@@ -58,11 +64,11 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   }
 };
 
-/** Until a credential helper is configured, the daemon's own auth check proves the credentials and nothing is stored. */
-async function checkCredentials(ctx: CommandContext, registry: string, pushRegistry: string | undefined, username: string, password: string, docker: { checkAuth(a: { username: string; password: string; serveraddress: string }): Promise<{ ok: boolean; error?: string }> }) {
-  for (const hostPort of new Set([registry, pushRegistry ?? registry].map((r) => parseRegistry(r).hostPort))) {
-    const r = await docker.checkAuth({ username, password, serveraddress: hostPort });
-    if (!r.ok) throw new RegsetupError('ERR_AUTH_REJECTED', `${hostPort} refused the credentials of ${username}: ${r.error ?? 'unauthorized'}`, { hint: 'Check the user name and password; the configuration itself was applied.', exitCode: ExitCode.verifyFailed });
-    ctx.out.note(`credentials of ${username} accepted by ${hostPort}`);
+/** Credentials go into the regsetup credential helper (never plaintext), for the registry and the push registry. */
+async function storeCredentials(ctx: CommandContext, hostPorts: string[], username: string, password: string, docker: DockerApi, dockerConfig: string | undefined) {
+  const ports = credentialCommandPorts(ctx, dockerConfig);
+  for (const registry of new Set(hostPorts)) {
+    const r = await loginRegistry({ ...ports, docker }, { registry, username, password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
+    ctx.out.note(`credentials of ${username} for ${registry} stored in the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);
   }
 }
