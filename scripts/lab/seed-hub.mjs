@@ -13,12 +13,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
+import { parseArgs } from './args.mjs';
 
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) out[argv[i].replace(/^--/, '')] = argv[++i];
-  return out;
-}
 const args = parseArgs(process.argv.slice(2));
 const base = new URL(args.registry ?? 'https://hub.regsetup.test');
 const ca = args.ca ? fs.readFileSync(args.ca) : undefined;

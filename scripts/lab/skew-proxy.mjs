@@ -10,16 +10,7 @@
 // Only node: builtins; runs on Node 20 and 24.
 import https from 'node:https';
 import fs from 'node:fs';
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    out[a.slice(2)] = argv[++i];
-  }
-  return out;
-}
+import { parseArgs } from './args.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 for (const k of ['listen', 'cert', 'key', 'upstream']) {

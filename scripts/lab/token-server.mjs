@@ -23,16 +23,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import crypto from 'node:crypto';
 import { URLSearchParams } from 'node:url';
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
-    out[a.slice(2)] = argv[++i];
-  }
-  return out;
-}
+import { parseArgs } from './args.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 for (const k of ['listen', 'sign-cert', 'sign-key', 'users', 'issuer', 'service']) {
