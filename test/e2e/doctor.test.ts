@@ -142,6 +142,15 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     expect(JSON.parse(readFileSync(`${STATE_DIR}/state.json`, 'utf8')).registries[lab.hosts.group].files[0].path).toBe(`${CERTS_D}/${lab.hosts.group}/ca.crt`);
   });
 
+  it('--fix --yes adds an HTTP-only registry to insecure-registries, warning that TLS is off', async () => {
+    const r = await doctor([lab.hosts.plain, '--fix', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json.fixes).toEqual([expect.objectContaining({ key: `insecure:${lab.hosts.plain}`, status: 'applied' })]);
+    expect(r.stderr).toMatch(/turns off TLS for plain/);
+    expect((await daemonRegistryConfig()).insecureHosts).toContain(lab.hosts.plain);
+    expect(r.json.recheck.filter((f: Finding) => f.severity === 'error')).toEqual([]);
+  });
+
   it('under --fix --yes leaves an unpinned CA alone and says how to pin it', async () => {
     const r = await doctor([lab.hosts.group, '--fix', '--yes', '--ca-url', lab.caUrl]);
     expect(r.exitCode).toBe(3);

@@ -64,6 +64,10 @@ describe('daemon.json check', () => {
     expect(f!.fix).toContain('remove --insecure-registry from /etc/default/docker DOCKER_OPTS');
   });
 
+  it('does not compare the local file with a remote daemon', async () => {
+    expect(await daemonJsonCheck.run(await stateFor({ dockerd: null, tree: { [DJ]: '{"registry-mirrors": ["https://m.example.com"]}' } }))).toEqual([]);
+  });
+
   it('offers a reload for a file the daemon has not loaded', async () => {
     const [f] = await daemonJsonCheck.run(await stateFor({ tree: { [DJ]: '{"registry-mirrors": ["https://m.example.com"]}' } }));
     expect(f).toMatchObject({ fixable: true, apply: { key: 'reload' } });

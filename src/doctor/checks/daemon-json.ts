@@ -51,14 +51,14 @@ export const daemonJsonCheck: Check = {
         }),
       );
     }
-    if ('info' in s.daemon && found.length === 0) {
+    // A remote daemon (no local process) reads another host's file: comparing would mislead.
+    if ('info' in s.daemon && s.dockerd && found.length === 0) {
       // The verify suite's own comparison, run against this file and this daemon.
       const state = { input: { daemonJsonPath: path }, ports: { files: s.ports.files }, daemon: s.daemon } as unknown as VerifyState;
       const outcome = await daemonConfig.run(state);
       if ('failed' in outcome) {
         const { id, seen, cause, fix } = outcome.failed;
-        const reload = s.dockerd ? s.ports.fixes.reload() : undefined;
-        found.push({ ...finding({ id, seen, cause, fix }), fixable: reload !== undefined, ...(reload ? { apply: reload } : {}) });
+        found.push({ ...finding({ id, seen, cause, fix }), fixable: true, apply: s.ports.fixes.reload() });
       }
     }
     return found;
