@@ -16,9 +16,11 @@ import {
   installCa,
   labUser,
   loadLab,
+  normalizeMirror,
   readDaemonJson,
   removeCertsDir,
   restoreHostState,
+  setMirrors,
   sleep,
   tempDockerConfig,
   writeDaemonJson,
@@ -67,6 +69,8 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     // Every case starts from: no CA for the lab names, no journal, no mirrors.
     for (const host of [lab.hosts.group, lab.hosts.proxyOnly, lab.hosts.skew]) await removeCertsDir(host);
     await rm(STATE_DIR, { recursive: true, force: true });
+    const live = (await daemonRegistryConfig()).mirrors.map(normalizeMirror);
+    if (live.join(' ') !== backup.effective.mirrors.map(normalizeMirror).join(' ')) await setMirrors(backup.effective.mirrors.map(normalizeMirror));
   });
 
   it('reports the unknown authority of a registry without its CA, with the fix', async () => {

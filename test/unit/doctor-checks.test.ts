@@ -143,6 +143,14 @@ describe('verify check', () => {
     expect(found.map((f) => [f.id, f.severity])).toEqual([['push-refused-by-group', 'error'], ['push-credentials-missing', 'warning']]);
   });
 
+  it('leaves mirror probes to the mirrors check, and a failed pull through the mirror to the daemon', async () => {
+    const found = await verifyCheck.run(await stateFor({ verify: () => [step('mirror-pull', 'tls-unknown-authority', 'no mirror served hello-world:latest: unable to verify the first certificate')] }));
+    expect(found).toEqual([]);
+    const [f] = await verifyCheck.run(await stateFor({ verify: () => [step('mirror-pull', 'pull-unauthorized', 'pull access denied for hello-world')] }));
+    expect(f).toMatchObject({ id: 'pull-unauthorized', fixable: false });
+    expect(f!.registry).toBeUndefined();
+  });
+
   it('leaves the mirror to the mirrors check and reports daemon-wide failures without a registry', async () => {
     const found = await verifyCheck.run(await stateFor({ verify: () => [step('mirror-pull', 'mirror-not-serving'), step('daemon-config', 'daemon-not-reloaded')] }));
     expect(found).toHaveLength(1);

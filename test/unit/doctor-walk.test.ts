@@ -2,6 +2,9 @@ import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { emptyJournal, recordJoin } from '../../src/core/journal.js';
 import { passFix } from '../../src/doctor/fixes/credential-fixes.js';
+import { planPreview } from '../../src/doctor/fixes/plan-fix.js';
+import { planJoin } from '../../src/core/plan.js';
+import { desired, snapshot } from './helpers/join-fixtures.js';
 import { changeLine, compareFindings, findingLines, summaryLine } from '../../src/doctor/render.js';
 import { collectTargets, explicitTarget } from '../../src/doctor/targets.js';
 import { findingJson, type Finding } from '../../src/doctor/types.js';
@@ -120,5 +123,16 @@ describe('the pass fix', () => {
 
   it('is not offered without a registry to send', () => {
     expect(passFix({ files: nodeFiles(memfs({}).fs as never), store, env: {}, root: '/', dockerConfigDir: '/root/.docker' }, [])).toBeUndefined();
+  });
+});
+
+describe('planPreview', () => {
+  it('names a CA file and shows daemon.json as a diff, then how dockerd learns of it', () => {
+    const plan = planJoin(snapshot({ daemonJsonText: '{\n  "debug": true\n}\n' }), desired({ mirrors: [], insecure: true }), Date.parse('2026-05-01T10:00:00Z'));
+    const lines = planPreview(plan);
+    expect(lines[0]).toMatch(/^create \/etc\/docker\/certs.d\/nexus.example.com\/ca.crt \(trust the CA/);
+    expect(lines).toContain('+  "insecure-registries": [');
+    expect(lines.at(-1)).toMatch(/^dockerd: reload/);
+    expect(lines.join('\n')).not.toContain('BEGIN CERTIFICATE');
   });
 });

@@ -17,11 +17,12 @@ const failingHost = (step: StepReport, t: Target): string =>
 
 export function stepFinding(step: StepReport, t: Target, s: DoctorState): Finding | undefined {
   const id = step.diagnosis ?? `${step.name}-failed`;
-  // The mirrors check probes each mirror by name; verify's mirror pull would only repeat it.
-  if (step.name === 'mirror-pull' && id === 'mirror-not-serving') return undefined;
+  // The mirrors check probes each mirror by name; verify's summary of those probes would only repeat
+  // it, under the wrong registry. A pull that failed after a mirror answered stays: the daemon's.
+  if (step.name === 'mirror-pull' && (id === 'mirror-not-serving' || /^no mirror served/.test(step.seen ?? ''))) return undefined;
   // A registry seen only as a mirror or a certs.d directory serves pulls: refusing pushes is its job.
   if (!t.push && (PUSH_STEPS.has(step.name) || PUSH_IDS.has(id))) return undefined;
-  const daemonWide = DAEMON_WIDE.has(id) || step.name === 'daemon-config';
+  const daemonWide = DAEMON_WIDE.has(id) || step.name === 'daemon-config' || step.name === 'mirror-pull';
   const hostPort = daemonWide ? undefined : failingHost(step, t);
   const apply = daemonWide && !s.dockerd ? undefined : fixFor(id, hostPort, s.ports.fixes);
   return {

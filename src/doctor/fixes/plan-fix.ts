@@ -7,15 +7,13 @@ import { sleep, systemClock } from '../../host/clock.js';
 import { reloadDockerd } from '../../host/dockerd.js';
 import { rooted } from '../../host/host-path.js';
 import { processes } from '../../host/processes.js';
-import { applyPorts, openHost, snapshotHost, type Host } from '../../join/host.js';
+import { applyPorts, openHost, settleTimeoutMs, snapshotHost, type Host } from '../../join/host.js';
 
 export interface HostIo {
   root: string;
   dockerHost: string | undefined;
   note(line: string): void;
 }
-
-const SETTLE_MS = 20_000;
 
 /**
  * The desired state of a join that changes only what the fix is about: no mirrors (`none`),
@@ -55,8 +53,7 @@ export function planPreview(plan: Plan): string[] {
 
 /** Applies through join's path: journal, backup, atomic writes, reload, confirm, rollback on failure. */
 export async function applyFix(host: Host, plan: Plan, note: (line: string) => void): Promise<string[]> {
-  const log: string[] = [];
-  const report = await applyPlan(plan, applyPorts(host, (line) => (log.push(line), note(line))), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: SETTLE_MS });
+  const report = await applyPlan(plan, applyPorts(host, note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: settleTimeoutMs(plan.daemon) });
   const changed = report.changes.filter((c) => c.change !== 'unchanged').map((c) => `${c.change} ${c.path}`);
   return [...changed, ...(report.daemon === 'unchanged' ? [] : [`dockerd ${report.daemon}; \`docker info\` shows the new settings`])];
 }
@@ -66,7 +63,7 @@ export async function reloadAndConfirm(io: HostIo): Promise<string[]> {
   const host = await openHost(io);
   const text = (await rooted(host.files, host.root).readText(host.dockerd.configFile)) ?? '{}';
   const how = await reloadDockerd({ dockerd: host.dockerd, processes });
-  const problem = await confirmDaemon(host.docker, expectedFrom(undefined, text), { clock: systemClock, sleep, timeoutMs: SETTLE_MS });
+  const problem = await confirmDaemon(host.docker, expectedFrom(undefined, text), { clock: systemClock, sleep, timeoutMs: settleTimeoutMs('reload') });
   if (problem !== undefined) {
     throw new Error(`dockerd was reloaded (${how.method}) but does not use ${host.dockerd.configFile}: ${problem}. dockerd keeps its old settings when it refuses a file; its log says why ("Error reloading configuration"). A key it does not know, or one also given as a flag, is the usual reason.`);
   }
