@@ -81,8 +81,10 @@ async function applyLocked(
   const daemonAction = plan.actions.find((a) => a.path === plan.daemonJsonPath && a.kind === 'write-file');
   let signalled = false;
   try {
-    // The journal first: a run killed half-way still tells `status` and `leave` what it meant to do.
-    await writeJournal(files, journalFile, journalBefore, plan, originals);
+    // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
+    // meant to do. A leave's "forget" goes last: killed half-way, the record still names what is left.
+    const forgetting = plan.journal?.op === 'forget';
+    if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
     for (const action of plan.actions) {
       if (action.kind === 'write-file') {
         await files.mkdirp(dirname(action.path), 0o755);
@@ -101,6 +103,7 @@ async function applyLocked(
       const problem = await confirmDaemon(ports.docker, expectedFrom(daemonAction.before, daemonAction.after), settle);
       if (problem !== undefined) throw new Error(`dockerd did not take the new ${plan.daemonJsonPath}: ${problem}`);
     }
+    if (forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
   } catch (error) {
     await rollBack({ files, log, originals, journalFile, journalBefore, signal: signalled ? signal : undefined, ports, settle, dir, plan, cause: error });
   }

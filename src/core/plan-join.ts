@@ -65,7 +65,9 @@ export function planJoin(snapshot: HostSnapshot, desired: ResolvedDesired, now: 
   }
 
   const plan: Plan = { operation: 'join', registry: desired.registry, daemonJsonPath: path, actions, unchanged, daemon: decision.daemon, warnings };
-  if (actions.length === 0) return plan;
+  // Nothing to write and already on record: up to date. Not on record (set up by hand, or a killed
+  // leave forgot it), the journal still learns of it, so status and leave know what regsetup manages.
+  if (actions.length === 0 && previous !== undefined) return plan;
   const iso = new Date(now).toISOString();
   const entry: PlannedJournalEntry = {
     registry: desired.registry,
