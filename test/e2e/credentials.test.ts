@@ -5,13 +5,25 @@
 // systemd-creds' host secret live in a temp dir (REGSETUP_CREDENTIALS_DIR, …_KEY_DIR,
 // SYSTEMD_CREDENTIAL_SECRET), and the /usr/local/bin wrapper it installs is removed afterwards.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regsetup } from './helpers/cli.js';
-import { backupHostState, buildTestImage, docker, installCa, labUser, loadLab, removeImages, restoreHostState, uniqueTag, type HostStateBackup } from './helpers/lab.js';
+import {
+  backupHostState,
+  buildTestImage,
+  credentialSandbox,
+  docker,
+  installCa,
+  labUser,
+  loadLab,
+  removeImages,
+  restoreHostState,
+  uniqueTag,
+  type CredentialSandbox,
+  type HostStateBackup,
+} from './helpers/lab.js';
 
 const WRAPPER = '/usr/local/bin/docker-credential-regsetup';
 const STATE_DIR = '/var/lib/regsetup';
@@ -28,6 +40,7 @@ describe('credentials through docker-credential-regsetup (lab, real docker CLI, 
   const admin = labUser('admin');
   const secrets = [admin.password, Buffer.from(admin.password).toString('base64'), Buffer.from(`admin:${admin.password}`).toString('base64')];
   let backup: HostStateBackup;
+  let sandbox: CredentialSandbox;
   let tmp: string;
   let env: Record<string, string>;
   let had: { wrapper: boolean; stateDir: boolean; record: boolean; etcRegsetup: boolean };
@@ -41,18 +54,9 @@ describe('credentials through docker-credential-regsetup (lab, real docker CLI, 
     had = { wrapper: existsSync(WRAPPER), stateDir: existsSync(STATE_DIR), record: existsSync(WRAPPER_RECORD), etcRegsetup: existsSync('/etc/regsetup') };
     backup = await backupHostState();
     await installCa(group);
-    tmp = await mkdtemp(join(tmpdir(), 'regsetup-creds-e2e-'));
-    for (const d of ['docker', 'home', 'systemd']) await mkdir(join(tmp, d), { recursive: true });
-    await writeFile(join(tmp, 'docker', 'config.json'), '{}\n');
-    env = {
-      // /usr/bin has pass and docker-credential-pass: the docker CLI would pick them by default.
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: join(tmp, 'home'),
-      DOCKER_CONFIG: join(tmp, 'docker'),
-      REGSETUP_CREDENTIALS_DIR: join(tmp, 'store'),
-      REGSETUP_CREDENTIALS_KEY_DIR: join(tmp, 'key'),
-      SYSTEMD_CREDENTIAL_SECRET: join(tmp, 'systemd', 'credential.secret'),
-    };
+    sandbox = await credentialSandbox('regsetup-creds-e2e-');
+    tmp = sandbox.dir;
+    env = sandbox.env;
     expect(existsSync('/usr/bin/pass'), 'this test needs Debian\'s pass installed').toBe(true);
     expect(existsSync(join(env.HOME!, '.password-store', '.gpg-id'))).toBe(false);
   });
@@ -65,7 +69,7 @@ describe('credentials through docker-credential-regsetup (lab, real docker CLI, 
     if (!had?.stateDir) await rmdir(STATE_DIR).catch(() => undefined);
     expect(had?.etcRegsetup || !existsSync('/etc/regsetup'), 'the key belongs in the temp dir, not /etc/regsetup').toBe(true);
     if (backup) await restoreHostState(backup);
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await sandbox?.cleanup();
   });
 
   it('refuses a wrong password (exit 2) and stores nothing', async () => {

@@ -2,8 +2,7 @@
 // idempotence, refusals that change nothing, rollback, SIGKILL safety. Restores the host afterwards.
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,8 @@ import { regsetup } from './helpers/cli.js';
 import {
   backupHostState,
   buildTestImage,
+  credentialSandbox,
+  type CredentialSandbox,
   daemonRegistryConfig,
   docker,
   dockerdPid,
@@ -59,6 +60,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
   let backup: HostStateBackup;
   let cfg: TempDockerConfig;
   // Credentials: pass on PATH but not initialised (a stock Debian server); the helper's store and key in a temp dir.
+  let sandbox: CredentialSandbox;
   let tmp: string;
   let credEnv: Record<string, string>;
   let hadWrapper: boolean;
@@ -71,16 +73,9 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     backup = await backupHostState();
     cfg = await tempDockerConfig();
     rmSync(STATE_DIR, { recursive: true, force: true });
-    tmp = mkdtempSync(join(tmpdir(), 'regsetup-join-e2e-'));
-    for (const d of ['docker', 'home', 'systemd']) mkdirSync(join(tmp, d), { recursive: true });
-    credEnv = {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: join(tmp, 'home'),
-      DOCKER_CONFIG: join(tmp, 'docker'),
-      REGSETUP_CREDENTIALS_DIR: join(tmp, 'store'),
-      REGSETUP_CREDENTIALS_KEY_DIR: join(tmp, 'key'),
-      SYSTEMD_CREDENTIAL_SECRET: join(tmp, 'systemd', 'credential.secret'),
-    };
+    sandbox = await credentialSandbox('regsetup-join-e2e-');
+    tmp = sandbox.dir;
+    credEnv = sandbox.env;
     hadWrapper = existsSync(WRAPPER);
     // A daemon.json as found in the field: other keys, its own indentation, an existing mirror.
     writeFileSync(DAEMON_JSON, `{\n    "log-level": "info",\n    "registry-mirrors": ["https://${lab.hosts.proxy}/"],\n    "max-concurrent-downloads": 4\n}\n`);
@@ -99,7 +94,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     await cfg?.cleanup();
     if (hadWrapper === false) rmSync(WRAPPER, { force: true });
     rmSync(STATE_DIR, { recursive: true, force: true });
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await sandbox?.cleanup();
     if (backup) await restoreHostState(backup);
   });
 

@@ -520,3 +520,31 @@ export function tarFiles(files: { name: string; data: Uint8Array; mode?: number 
   parts.push(Buffer.alloc(1024, 0));
   return Buffer.concat(parts);
 }
+
+/**
+ * A credential sandbox as on a stock Debian server: `pass` on PATH but never initialised, the
+ * Docker config, HOME, regsetup's credential store, its key and systemd-creds' host secret all
+ * in a temp dir, so a test touches neither ~/.docker nor /etc/regsetup nor /var/lib/regsetup.
+ */
+export interface CredentialSandbox {
+  dir: string;
+  dockerConfigDir: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function credentialSandbox(prefix = 'regsetup-creds-'): Promise<CredentialSandbox> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  for (const d of ['docker', 'home', 'systemd']) await mkdir(join(dir, d), { recursive: true });
+  await writeFile(join(dir, 'docker', 'config.json'), '{}\n');
+  const env = {
+    // /usr/bin has pass and docker-credential-pass: the docker CLI would pick them by default.
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: join(dir, 'home'),
+    DOCKER_CONFIG: join(dir, 'docker'),
+    REGSETUP_CREDENTIALS_DIR: join(dir, 'store'),
+    REGSETUP_CREDENTIALS_KEY_DIR: join(dir, 'key'),
+    SYSTEMD_CREDENTIAL_SECRET: join(dir, 'systemd', 'credential.secret'),
+  };
+  return { dir, dockerConfigDir: env.DOCKER_CONFIG, env, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
