@@ -72,5 +72,7 @@ export function editDockerConfig(text: string | undefined, change: DockerConfigC
     edits.push({ path: ['credHelpers', key], value: helper });
   }
   if (edits.length === 0) return { text: text ?? '', changed: false, removedAuths };
+  // Removing the last entry leaves no empty object behind: the file reads as it did before login.
+  if (config.credHelpers !== undefined && Object.keys(helpers).length === 0) edits.push({ path: ['credHelpers'], value: undefined });
   return { text: editJsonText(text, edits), changed: true, removedAuths };
 }

@@ -80,6 +80,11 @@ describe('editDockerConfig', () => {
     expect(editDockerConfig(before, { removeHelpers: { keys: ['a.example', 'b.example'], helper: 'regsetup' } }).text).toBe('{"credHelpers":{"b.example":"pass"}}\n');
   });
 
+  it('drops credHelpers itself with its last entry, so logout leaves the file as login found it', () => {
+    const before = '{\n  "auths": {},\n  "credHelpers": {\n    "a.example": "regsetup"\n  }\n}\n';
+    expect(editDockerConfig(before, { removeHelpers: { keys: ['a.example'], helper: 'regsetup' } }).text).toBe('{\n  "auths": {}\n}\n');
+  });
+
   it('changes nothing when it is already so', () => {
     const before = '{ "credHelpers": { "a.example": "regsetup" } }';
     expect(editDockerConfig(before, { setHelpers: { 'a.example': 'regsetup' }, removeAuths: ['a.example'] })).toEqual({ text: before, changed: false, removedAuths: [] });
