@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { RegsetupError } from '../core/errors.js';
 import { apiMessage, dockerError, parseDockerHost } from './docker-connection.js';
 import { readProgress } from './docker-progress.js';
@@ -93,7 +93,9 @@ export function toDockerInfo(raw: Record<string, unknown>): DockerInfo {
 
 export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
   const connection = parseDockerHost(options.dockerHost ?? process.env.DOCKER_HOST);
-  const docker = new Docker(connection.options);
+  // dockerode (with ssh2 and friends) costs ~130 ms to load: only a command that talks to the daemon pays it.
+  let client: Promise<Docker> | undefined;
+  const connect = () => (client ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode(connection.options)));
   const fail = (code: string) => (error: unknown): never => {
     throw dockerError(error, code, connection.display);
   };
@@ -111,35 +113,36 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
   return {
     ping: async (timeoutMs = 5_000) => {
       // dockerode 5 takes an abortSignal here; @types/dockerode (4.x) does not know it yet.
+      const docker = await connect();
       const ping = docker.ping.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => Promise<unknown>;
       await ping({ abortSignal: AbortSignal.timeout(timeoutMs) }).catch(fail('ERR_DOCKER_PING'));
     },
     version: async () => {
-      const v = await docker.version().catch(fail('ERR_DOCKER_API'));
+      const v = await (await connect()).version().catch(fail('ERR_DOCKER_API'));
       return { version: v.Version, apiVersion: v.ApiVersion, os: v.Os, arch: v.Arch };
     },
-    info: async () => toDockerInfo((await docker.info().catch(fail('ERR_DOCKER_API'))) as Record<string, unknown>),
+    info: async () => toDockerInfo((await (await connect()).info().catch(fail('ERR_DOCKER_API'))) as Record<string, unknown>),
     pull: async (ref, auth) => {
-      const outcome = await streamed('ERR_PULL', () => docker.pull(ref, auth === undefined ? {} : { authconfig: auth }));
+      const outcome = await streamed('ERR_PULL', async () => (await connect()).pull(ref, auth === undefined ? {} : { authconfig: auth }));
       return { digest: outcome.digest };
     },
     push: async (ref, auth) => {
       const { repository, tag } = splitRef(ref);
-      const image = docker.getImage(repository);
+      const image = (await connect()).getImage(repository);
       const outcome = await streamed('ERR_PUSH', () => image.push({ ...(tag === undefined ? {} : { tag }), ...(auth === undefined ? {} : { authconfig: auth }) }));
       return { digest: outcome.digest };
     },
     importImage: async (tarball, repo, tag) => {
       const source = Buffer.isBuffer(tarball) ? Readable.from([tarball]) : tarball;
-      const outcome = await streamed('ERR_IMPORT', () => docker.importImage(source, { repo, tag }));
+      const outcome = await streamed('ERR_IMPORT', async () => (await connect()).importImage(source, { repo, tag }));
       return { id: outcome.imageId };
     },
     tag: async (source, repo, tag) => {
-      await docker.getImage(source).tag({ repo, tag }).catch(fail('ERR_DOCKER_API'));
+      await (await connect()).getImage(source).tag({ repo, tag }).catch(fail('ERR_DOCKER_API'));
     },
     inspectImage: async (ref) => {
       try {
-        const image = await docker.getImage(ref).inspect();
+        const image = await (await connect()).getImage(ref).inspect();
         return { id: image.Id, repoDigests: image.RepoDigests ?? [] };
       } catch (error) {
         if (notFound(error)) return undefined;
@@ -148,7 +151,7 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
     },
     removeImage: async (ref, { force = false } = {}) => {
       try {
-        await docker.getImage(ref).remove({ force });
+        await (await connect()).getImage(ref).remove({ force });
         return true;
       } catch (error) {
         if (notFound(error)) return false;
@@ -157,7 +160,7 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
     },
     checkAuth: async (auth) => {
       try {
-        const body = (await docker.checkAuth(auth)) as { Status?: string } | undefined;
+        const body = (await (await connect()).checkAuth(auth)) as { Status?: string } | undefined;
         return { ok: true, status: body?.Status };
       } catch (error) {
         const status = (error as { statusCode?: number }).statusCode;
@@ -168,7 +171,7 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
     },
     reloadEvents: async (sinceMs, untilMs) => {
       const filters = { type: ['daemon' as const], event: ['reload'] };
-      const stream = await docker
+      const stream = await (await connect())
         .getEvents({ since: Math.floor(sinceMs / 1000), until: Math.ceil(untilMs / 1000), filters })
         .catch(fail('ERR_DOCKER_API'));
       const { events } = await readProgress(stream as AsyncIterable<Buffer>);

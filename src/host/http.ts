@@ -2,7 +2,7 @@
 // HTTP — registry API, token realms, CA downloads — goes through httpRequest so TLS
 // settings, timeouts, redirects and error wording are decided in one place.
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { RegsetupError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
@@ -42,10 +42,15 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
+// undici is loaded by the first request: commands that never go on the network do not pay ~80 ms for it.
+const undiciModule = () => import('undici');
+
 // Agents hold the TLS settings and the keep-alive pool; one per distinct TLS setup.
 const agents = new Map<string, Agent>();
 
-function agentFor(tls: HttpTlsOptions | undefined): Agent {
+async function agentFor(tls: HttpTlsOptions | undefined): Promise<Agent> {
+  // Loaded before the lookup, so the get-or-create below runs without a pause: no duplicate agents.
+  const { Agent } = await undiciModule();
   const key = JSON.stringify(tls ?? {});
   let agent = agents.get(key);
   if (agent === undefined) {
@@ -105,11 +110,12 @@ async function once(
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const sentAt = now();
   try {
+    const { request } = await undiciModule();
     const res = await request(url, {
       method,
       headers,
       body,
-      dispatcher: agentFor(opts.tls),
+      dispatcher: await agentFor(opts.tls),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const receivedAt = now();

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -27,6 +26,8 @@ export interface Processes {
  * fields: they embed the argv, and helper or login commands can carry secrets there.
  */
 export async function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  // Loaded on first use: most commands never start a process, and execa costs ~80 ms to load.
+  const { execa } = await import('execa');
   const result = await execa(cmd, args, {
     reject: false,
     // A child must never wait for a terminal that nobody will type into.

@@ -1,10 +1,10 @@
-import { confirm } from '@inquirer/prompts';
 import { ExitCode, RegsetupError, badInput, usageError } from '../../core/errors.js';
 import { inspectCredentials, type CredentialsInspection } from '../../credentials/inspect.js';
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { credentialCommandPorts } from './credential-ports.js';
+import { askYesNo } from '../prompt.js';
 
 interface CredsFlags {
   dryRun?: boolean;
@@ -25,7 +25,7 @@ async function migrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode
       });
     }
     items.forEach((i) => ctx.out.note(itemLine(i)));
-    return confirm({ message: `Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, default: true }, { output: process.stderr });
+    return askYesNo(`Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, true);
   };
   const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask });
   const moves = result.items.filter((i) => i.action === 'move');

@@ -1,4 +1,3 @@
-import { confirm } from '@inquirer/prompts';
 import { ExitCode, usageError } from '../../core/errors.js';
 import { normalizeFingerprint } from '../../core/fingerprint.js';
 import { DEFAULT_STATE_DIR } from '../../core/journal.js';
@@ -20,6 +19,7 @@ import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { verifySetup, type VerifyFlags } from './verify-input.js';
+import { askYesNo } from '../prompt.js';
 
 type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string; trustOnFirstUse?: boolean };
 
@@ -82,7 +82,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     let after: Finding[] | undefined;
     const fixable = findings.filter((f) => f.apply);
     if (fixable.length > 0 && (ctx.interactive || (flags.fix && ctx.global.yes))) {
-      const ask = ctx.interactive ? (message: string) => confirm({ message, default: false }, { output: process.stderr }) : undefined;
+      const ask = ctx.interactive ? (message: string) => askYesNo(message) : undefined;
       fixes = await walkFixes(findings, { ...(ask ? { ask } : {}), applyAll: !ask, note: (l) => ctx.out.note(l) });
       if (fixes.some((x) => x.status === 'applied')) {
         ctx.out.note('');

@@ -1,4 +1,3 @@
-import { confirm } from '@inquirer/prompts';
 import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
 import { ExitCode } from '../../core/errors.js';
 import { planToJson, renderPlanDiff } from '../../core/plan.js';
@@ -14,6 +13,7 @@ import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { verifySetup, type VerifyFlags } from './verify-input.js';
+import { askYesNo } from '../prompt.js';
 
 type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
 
@@ -24,7 +24,7 @@ export function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo
     hubImage: flags.hubImage,
     yes: ctx.global.yes,
     note: (line) => ctx.out.note(line),
-    ...(ctx.interactive ? { confirm: (message: string) => confirm({ message, default: false }, { output: process.stderr }) } : {}),
+    ...(ctx.interactive ? { confirm: (message: string) => askYesNo(message) } : {}),
   };
 }
 
