@@ -46,7 +46,8 @@ fqdn() { printf '%s.%s' "$1" "$DOMAIN"; }
 
 need_root() { [[ $(id -u) -eq 0 ]] || die "run as root"; }
 
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
+# A zombie answers kill -0 but is dead: PID 1 here does not always reap what the lab started.
+pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 pidfile_alive() { [[ -s $1 ]] && pid_alive "$(cat "$1")"; }
 
 tail_log() {
@@ -152,6 +153,8 @@ start_dockerd() {
   mkdir -p "$LAB/docker"
   # Extra flags (restart-dockerd) let tests start dockerd as distributions do, e.g. with --insecure-registry.
   local extra=${LAB_DOCKERD_ARGS:-}
+  # A stale pid of the previous dockerd would read as "died at start" until the new one writes its own.
+  rm -f "$LAB/run/dockerd.pid"
   setsid bash -c "echo \$\$ > '$LAB/run/dockerd.pid'; exec dockerd --data-root '$LAB/docker' $extra" \
     </dev/null >>"$LAB/logs/dockerd.log" 2>&1 &
   disown

@@ -2,19 +2,25 @@
 // classic failure is caught with the right diagnosis. Leaves /etc/docker and ~/.docker as found.
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { regsetup } from './helpers/cli.js';
 import {
   backupHostState,
+  dockerdPid,
   installCa,
   labUser,
   loadLab,
   restoreHostState,
   setMirrors,
+  sleep,
   tempDockerConfig,
   type HostStateBackup,
   type LabInfo,
   type TempDockerConfig,
 } from './helpers/lab.js';
+
+const labScript = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
 
 type Step = { name: string; ok: boolean; skipped?: boolean; ms: number; seen?: string; cause?: string; fix?: string; diagnosis?: string; detail?: string };
 
@@ -97,10 +103,25 @@ describe('regsetup verify (lab, real dockerd)', () => {
   });
 
   it('diagnoses a stopped daemon', async () => {
-    const r = await asAdmin(lab.hosts.group, ['--docker-host', 'unix:///run/regsetup-test-no-dockerd.sock']);
-    expect(r.exitCode).toBe(3);
-    const mirror = failed(r.json).find((s) => s.name === 'mirror-pull');
-    expect(mirror).toMatchObject({ diagnosis: 'daemon-unreachable' });
-    expect(mirror!.seen).toContain('Cannot connect to the Docker daemon');
+    // Really stopped when the lab runs dockerd (CI); a daemon the lab did not start is not ours to stop,
+    // and then an empty socket path stands in for it (the client sees the same ENOENT).
+    const stopped = lab.dockerdStartedByLab;
+    if (stopped) {
+      const pid = await dockerdPid();
+      process.kill(pid, 'SIGTERM');
+      // Gone, not just deaf: a dockerd still shutting down holds its pid file and the next one would refuse to start.
+      const gone = () => !existsSync(`/proc/${pid}/stat`) || readFileSync(`/proc/${pid}/stat`, 'utf8').split(' ')[2] === 'Z';
+      while (!gone()) await sleep(100);
+    }
+    try {
+      const r = await asAdmin(lab.hosts.group, stopped ? [] : ['--docker-host', 'unix:///run/regsetup-test-no-dockerd.sock']);
+      expect(r.exitCode).toBe(3);
+      const mirror = failed(r.json).find((s) => s.name === 'mirror-pull');
+      expect(mirror).toMatchObject({ diagnosis: 'daemon-unreachable' });
+      expect(mirror!.seen).toContain('Cannot connect to the Docker daemon');
+      expect(mirror!.fix).toMatch(/start/i);
+    } finally {
+      if (stopped) await execa('bash', [labScript, 'up']);
+    }
   });
 });
