@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/core/digest.js';
-import type { RegsetupError } from '../../src/core/errors.js';
 import {
   driftReport,
   emptyJournal,
@@ -11,7 +10,7 @@ import {
   serializeJournal,
   type JournalEntry,
 } from '../../src/core/journal.js';
-import { CERTS, DAEMON_JSON, pem, snapshot } from './helpers/join-fixtures.js';
+import { CERTS, DAEMON_JSON, pem, snapshot, failure } from './helpers/join-fixtures.js';
 
 const CA = `${CERTS}/nexus.example.com/ca.crt`;
 const entry: JournalEntry = {
@@ -22,15 +21,6 @@ const entry: JournalEntry = {
   files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
 };
 const journal = recordJoin(emptyJournal(), entry);
-
-function failure(fn: () => unknown): RegsetupError {
-  try {
-    fn();
-  } catch (error) {
-    return error as RegsetupError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('parseJournal', () => {
   it('reads no journal (or a blank one) as empty', () => {

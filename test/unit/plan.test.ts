@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/core/digest.js';
-import type { RegsetupError } from '../../src/core/errors.js';
 import { isEmptyPlan, planJoin, planLeave, planToJson, renderPlanDiff, type Plan } from '../../src/core/plan.js';
-import { afterPlan, CERTS, DAEMON_JSON, desired, pem, snapshot } from './helpers/join-fixtures.js';
+import { afterPlan, CERTS, DAEMON_JSON, desired, pem, snapshot, failure } from './helpers/join-fixtures.js';
 
 const NOW = Date.parse('2026-05-01T10:00:00Z');
 const CA = `${CERTS}/nexus.example.com/ca.crt`;
@@ -13,15 +12,6 @@ const EXISTING = `{
     "storage-driver": "overlay2"
 }
 `;
-
-function failure(fn: () => unknown): RegsetupError {
-  try {
-    fn();
-  } catch (error) {
-    return error as RegsetupError;
-  }
-  throw new Error('expected a refusal');
-}
 
 const writeOf = (plan: Plan, path: string) => plan.actions.find((a) => a.path === path && a.kind === 'write-file') as
   | { after: string; before?: string; mode: number }

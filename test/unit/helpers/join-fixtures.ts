@@ -2,6 +2,7 @@
 import type { HostSnapshot } from '../../../src/core/host-snapshot.js';
 import { recordJoin, forgetRegistry, emptyJournal, type JournalEntry } from '../../../src/core/journal.js';
 import type { Plan, ResolvedDesired } from '../../../src/core/plan-types.js';
+import type { RegsetupError } from '../../../src/core/errors.js';
 
 /** A PEM-shaped certificate: the planner compares DER bytes, so any base64 body will do. */
 export const pem = (label: string): string =>
@@ -60,4 +61,14 @@ export function afterPlan(before: HostSnapshot, plan: Plan): HostSnapshot {
     next.journal = recordJoin(journal, { ...update.entry, files } as JournalEntry);
   }
   return next;
+}
+
+/** The RegsetupError a planner call throws (the test fails when it throws none). */
+export function failure(fn: () => unknown): RegsetupError {
+  try {
+    fn();
+  } catch (error) {
+    return error as RegsetupError;
+  }
+  throw new Error('expected a refusal');
 }
