@@ -82,7 +82,7 @@ ensure_packages() {
   local -A bin_of=(
     [docker.io]=dockerd [docker-registry]=docker-registry [nginx-light]=nginx [apache2-utils]=htpasswd
     [openssl]=openssl [iproute2]=ip [curl]=curl [jq]=jq [pass]=pass
-    [golang-docker-credential-helpers]=docker-credential-pass
+    [golang-docker-credential-helpers]=docker-credential-pass [tmux]=tmux
   )
   local missing=() p
   for p in "${!bin_of[@]}"; do
