@@ -2,7 +2,7 @@
 // on a loopback port, plus a throwaway PKI made with openssl, for the host/ HTTP tests.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomInt, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +12,6 @@ import { join } from 'node:path';
 type LeafName = 'good' | 'viaIntermediate' | 'expired' | 'wrongName' | 'noSan';
 
 export interface TestPki {
-  dir: string;
   ca: string;
   caKey: string;
   intermediate: string;
@@ -23,6 +22,14 @@ export interface TestPki {
 /** A CA, an intermediate and server certificates, EC keys so it takes well under a second. */
 export function makeTestPki(only: LeafName[] = ['good', 'viaIntermediate', 'expired', 'wrongName', 'noSan']): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'regsetup-pki-'));
+  try {
+    return issueAll(dir, only);
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // everything is in memory by now
+  }
+}
+
+function issueAll(dir: string, only: LeafName[]): TestPki {
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=regsetup test CA', '-days', '3', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
@@ -45,7 +52,7 @@ export function makeTestPki(only: LeafName[] = ['good', 'viaIntermediate', 'expi
     noSan: () => issue('nosan', '/CN=localhost', '2', []),
   };
   const leaves = Object.fromEntries(only.map((name) => [name, make[name]()])) as TestPki['leaves'];
-  return { dir, ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), caKey: readFileSync(join(dir, 'ca.key'), 'utf8'), intermediate: intermediate.cert, leaves };
+  return { ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), caKey: readFileSync(join(dir, 'ca.key'), 'utf8'), intermediate: intermediate.cert, leaves };
 }
 
 export interface FakeRegistryOptions {

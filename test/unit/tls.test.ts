@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { certInfo, certsDirCas, inspectCaPem, loadPemFile, pickCaFromChain, probeTls, systemCaPems } from '../../src/host/tls.js';
 import { makeTestPki, type TestPki } from '../fakes/fake-registry.js';
 
@@ -58,9 +58,16 @@ describe('inspectCaPem', () => {
   });
 });
 
+/** A temp dir that is gone again when the test ends. */
+function scratch(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('certsDirCas', () => {
   it("follows Docker's rules and reports what Docker would trip on", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'regsetup-certsd-'));
+    const root = scratch('regsetup-certsd-');
     const dir = join(root, 'registry.example:5000');
     mkdirSync(dir);
     const files: Record<string, string | Buffer> = {
@@ -85,7 +92,7 @@ describe('certsDirCas', () => {
 
 describe('systemCaPems', () => {
   it("reads Go's first bundle plus the cert directories, deduplicated; SSL_CERT_FILE wins", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'regsetup-roots-'));
+    const root = scratch('regsetup-roots-');
     mkdirSync(join(root, 'etc/ssl/certs'), { recursive: true });
     writeFileSync(join(root, 'etc/ssl/certs/ca-certificates.crt'), pki.ca);
     writeFileSync(join(root, 'etc/ssl/certs/dropped-in.pem'), pki.intermediate);
@@ -95,7 +102,7 @@ describe('systemCaPems', () => {
   });
 
   it("falls back to Node's bundled roots", async () => {
-    const root = mkdtempSync(join(tmpdir(), 'regsetup-noroots-'));
+    const root = scratch('regsetup-noroots-');
     expect(await systemCaPems({ root, env: {} })).toHaveLength(rootCertificates.length);
   });
 });
