@@ -487,11 +487,13 @@ cmd_up() {
   chmod 755 "$LAB"
   mkdir -p "$LAB/pki"
   chmod 700 "$LAB/pki" "$LAB/auth"
-  start_dockerd # in the background; waited for at the end
   ensure_pki
   ensure_users
   ensure_netns
   ensure_hosts
+  # After the names are in /etc/hosts: Go caches that file for 5 s, and a dockerd that read it
+  # before would look the lab names up in DNS meanwhile.
+  start_dockerd # in the background; waited for at the end
   render_configs
 
   local ca=$LAB/pki/ca.crt
