@@ -1,6 +1,6 @@
 import { formatOffset, measureSkew, skewVerdict } from '../core/clock-skew.js';
 import type { DesiredState } from '../core/desired-state.js';
-import { refused } from '../core/errors.js';
+import { badInput, isRegsetupError, refused } from '../core/errors.js';
 import { normalizeMirrorUrl, type RegistryRef } from '../core/registry-name.js';
 import type { HttpTlsOptions } from '../host/http.js';
 import { RegistryClient } from '../host/registry-client.js';
@@ -56,4 +56,19 @@ export async function resolveMirrors(desired: DesiredState, reach: Reach, hubIma
     else note = `--mirror auto: ${reach.baseUrl} does not serve ${hub.path}:${hub.tag} anonymously, so it is not added as a Docker Hub mirror`;
   }
   return { mirrors: [...new Set(mirrors)], ...(note ? { note } : {}) };
+}
+
+/**
+ * Wrong credentials are refused before anything changes: asked of the registry itself (its Basic
+ * or Bearer realm) with the CA about to be installed. The daemon's own check follows after apply.
+ */
+export async function checkCredentials(ref: RegistryRef, reach: Reach, credentials: { username: string; password: string }, repo: string, now: () => number): Promise<void> {
+  try {
+    await new RegistryClient({ ...reach, credentials, now }).authenticate([`repository:${repo}:pull`]);
+  } catch (error) {
+    if (isRegsetupError(error) && error.code === 'ERR_AUTH_REJECTED') {
+      throw badInput('ERR_AUTH_REJECTED', `${ref.hostPort} rejected the credentials of ${credentials.username}: ${error.message}`, 'Check the user name and the password; nothing was changed.');
+    }
+    // Anything else (no realm, a realm out of reach) is for the verification to diagnose.
+  }
 }

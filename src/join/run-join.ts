@@ -9,7 +9,7 @@ import { processes } from '../host/processes.js';
 import { systemCaPems } from '../host/tls.js';
 import { resolveCa } from './ca.js';
 import { applyPorts, openHost, settleTimeoutMs, snapshotHost, type Host } from './host.js';
-import { checkClock, reachFor, resolveMirrors } from './preflight.js';
+import { checkClock, checkCredentials, reachFor, resolveMirrors } from './preflight.js';
 
 export interface JoinIo {
   root: string;
@@ -28,7 +28,7 @@ export interface Prepared {
 }
 
 /** Preflight and plan: every check before the first write. Refusals (exit 4) leave the host untouched. */
-export async function prepareJoin(desired: DesiredState, io: JoinIo): Promise<Prepared> {
+export async function prepareJoin(desired: DesiredState, io: JoinIo, credentials?: { username: string; password: string }, pushRepo = 'regsetup/verify'): Promise<Prepared> {
   const now = systemClock.now;
   const registry = parseRegistry(desired.registry);
   const push = desired.pushRegistry ? parseRegistry(desired.pushRegistry) : undefined;
@@ -39,7 +39,12 @@ export async function prepareJoin(desired: DesiredState, io: JoinIo): Promise<Pr
   const trusted = [...systemPems, ...(ca.pem ? [ca.pem] : [])];
   const reach = await reachFor(registry, desired.insecure, trusted, now);
   const clockSkewMs = await checkClock(registry, reach, desired, now);
-  if (push) await checkClock(push, await reachFor(push, desired.insecure, trusted, now), desired, now);
+  const pushReach = push ? await reachFor(push, desired.insecure, trusted, now) : reach;
+  if (push) await checkClock(push, pushReach, desired, now);
+  if (credentials) {
+    await checkCredentials(registry, reach, credentials, pushRepo, now);
+    if (push) await checkCredentials(push, pushReach, credentials, pushRepo, now);
+  }
   const mirrors = await resolveMirrors(desired, reach, io.hubImage, now);
   if (mirrors.note) io.note(mirrors.note);
 

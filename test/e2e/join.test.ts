@@ -193,6 +193,19 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     expect(existsSync(certsFile(lab.hosts.hosted))).toBe(false);
   });
 
+  it('refuses wrong credentials before changing anything (exit 2), without echoing them', async () => {
+    const before = readDaemon();
+    const r = await regsetup(['join', lab.hosts.hosted, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--username', 'admin', '--password-stdin', '--yes', '--json'], {
+      input: 'not-the-password\n',
+      env: credEnv,
+    });
+    expect(r.exitCode, r.stderr).toBe(2);
+    expect(r.json.error.code).toBe('ERR_AUTH_REJECTED');
+    expect(r.stdout + r.stderr).not.toContain('not-the-password');
+    expect(readDaemon()).toBe(before);
+    expect(existsSync(certsFile(lab.hosts.hosted))).toBe(false);
+  });
+
   it('refuses a malformed daemon.json, naming the line, and leaves it untouched', async () => {
     const good = readDaemon()!;
     const bad = '{\n  "log-level": "info",\n}\n';

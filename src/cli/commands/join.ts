@@ -35,7 +35,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const io = joinIo(ctx, flags);
   try {
     const password = await readPassword(flags, ctx.stdin, ctx.env);
-    const prepared = await prepareJoin(desired, io);
+    const prepared = await prepareJoin(desired, io, password === undefined ? undefined : { username: flags.username!, password }, flags.pushRepo);
     const skew = prepared.clockSkewMs === undefined ? null : Math.round(prepared.clockSkewMs / 1000);
     if (flags.dryRun) {
       ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
