@@ -75,7 +75,7 @@ export function labJsonPath(): string {
   return process.env.LAB_JSON || DEFAULT_LAB_JSON;
 }
 
-/** True when the lab JSON exists (use with `describe.skipIf(!labAvailable())` if you must). */
+/** True when the lab JSON exists (the lab is up). */
 export function labAvailable(): boolean {
   return existsSync(labJsonPath());
 }
