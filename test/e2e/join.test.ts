@@ -24,10 +24,8 @@ import {
   removeImages,
   restoreHostState,
   sleep,
-  tempDockerConfig,
   type HostStateBackup,
   type LabInfo,
-  type TempDockerConfig,
 } from './helpers/lab.js';
 
 const DAEMON_JSON = '/etc/docker/daemon.json';
@@ -58,7 +56,6 @@ async function daemonEventsBetween(since: number, until: number): Promise<string
 describe('regsetup join / leave / status (lab, real dockerd)', () => {
   let lab: LabInfo;
   let backup: HostStateBackup;
-  let cfg: TempDockerConfig;
   // Credentials: pass on PATH but not initialised (a stock Debian server); the helper's store and key in a temp dir.
   let sandbox: CredentialSandbox;
   let tmp: string;
@@ -71,7 +68,6 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
   beforeAll(async () => {
     lab = loadLab();
     backup = await backupHostState();
-    cfg = await tempDockerConfig();
     rmSync(STATE_DIR, { recursive: true, force: true });
     sandbox = await credentialSandbox('regsetup-join-e2e-');
     tmp = sandbox.dir;
@@ -91,7 +87,6 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
   afterAll(async () => {
     await docker(['rm', '-f', 'regsetup-e2e-keep'], { reject: false });
     await removeImages(KEEP_IMAGE);
-    await cfg?.cleanup();
     if (hadWrapper === false) rmSync(WRAPPER, { force: true });
     rmSync(STATE_DIR, { recursive: true, force: true });
     await sandbox?.cleanup();
