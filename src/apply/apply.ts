@@ -108,13 +108,26 @@ async function applyLocked(
     await rollBack({ files, log, originals, journalFile, journalBefore, signal: signalled ? signal : undefined, ports, settle, dir, plan, cause: error });
   }
 
+  const cleaned = await cleanUp(files, plan, log);
   return {
     changes: [
-      ...plan.actions.map((a) => ({ path: a.path, change: (a.kind === 'remove-file' ? 'removed' : a.before === undefined ? 'created' : 'modified') as FileChange })),
+      ...plan.actions.map((a) => ({ path: a.path, change: (cleaned.has(a.path) || a.kind === 'remove-file' ? 'removed' : a.before === undefined ? 'created' : 'modified') as FileChange })),
       ...unchangedReport(plan).changes,
     ],
     daemon: signal === undefined ? 'unchanged' : plan.daemon === 'restart' ? 'restarted' : 'reloaded',
   };
+}
+
+/** After dockerd confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
+async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): Promise<Set<string>> {
+  const removed = new Set<string>();
+  for (const { path, ifContent, reason } of plan.cleanup ?? []) {
+    if ((await files.readText(path)) !== ifContent) continue;
+    await files.remove(path);
+    removed.add(path);
+    log(`removed ${path}: ${reason}`);
+  }
+  return removed;
 }
 
 /** Another run may have changed a file since the snapshot: writing now would lose its change. */

@@ -30,6 +30,8 @@ export const journalEntrySchema = z.object({
   /** Only entries join added: those already there before join are not ours to remove. */
   added: z.object({ mirrors: z.array(z.string()), insecure: z.array(z.string()) }),
   files: z.array(journalFileSchema),
+  /** There was no daemon.json before join made one: leave removes it again once it is empty. */
+  createdDaemonJson: z.boolean().optional(),
 });
 
 export const journalSchema = z.object({

@@ -81,6 +81,7 @@ export function planJoin(snapshot: HostSnapshot, desired: ResolvedDesired, now: 
       insecure: union(previous?.added.insecure, edit.added.insecure),
     },
     files: [...files.values()],
+    ...(previous?.createdDaemonJson || (snapshot.daemonJsonText === undefined && edit.changed) ? { createdDaemonJson: true } : {}),
   };
   return { ...plan, journal: { op: 'record', entry } };
 }

@@ -1,5 +1,5 @@
 import { sha256Hex } from './digest.js';
-import { editDaemonJson } from './daemon-json.js';
+import { editDaemonJson, parseDaemonJson } from './daemon-json.js';
 import type { RestartPolicy } from './desired-state.js';
 import { ExitCode, RegsetupError } from './errors.js';
 import { certsFile, type HostSnapshot } from './host-snapshot.js';
@@ -52,7 +52,24 @@ export function planLeave(snapshot: HostSnapshot, registry: string, _now: number
 
   const decision = decideDaemonAction(keys, options.restart ?? 'auto', snapshot.dockerd);
   warnings.push(...decision.warnings);
-  return { operation: 'leave', registry: hostPort, daemonJsonPath: path, actions, unchanged, daemon: decision.daemon, warnings, journal: { op: 'forget', registry: hostPort } };
+  const emptied = edit.changed && entry.createdDaemonJson === true && onlyEmptyLists(edit.text, path);
+  return {
+    operation: 'leave',
+    registry: hostPort,
+    daemonJsonPath: path,
+    actions,
+    unchanged,
+    daemon: decision.daemon,
+    warnings,
+    journal: { op: 'forget', registry: hostPort },
+    ...(emptied ? { cleanup: [{ path, ifContent: edit.text, reason: 'join created it; nothing else is in it' }] } : {}),
+  };
+}
+
+/** Nothing left but the lists leave emptied: the file says no more than no file would. */
+function onlyEmptyLists(text: string, path: string): boolean {
+  const config = parseDaemonJson(text, path);
+  return Object.entries(config).every(([key, value]) => ['registry-mirrors', 'insecure-registries'].includes(key) && Array.isArray(value) && value.length === 0);
 }
 
 function undoFile(snapshot: HostSnapshot, entry: JournalEntry, file: JournalEntry['files'][number], warnings: string[]): Action | undefined {

@@ -30,6 +30,7 @@ export function renderPlanDiff(plan: Plan): string {
   }
   const parts = plan.actions.map((action) => `# ${action.reason}\n${actionDiff(action)}`);
   parts.push(daemonLines[plan.daemon]);
+  parts.push(...(plan.cleanup ?? []).map((c) => `then, once dockerd shows it: remove ${c.path} (${c.reason})`));
   parts.push(...plan.warnings.map((w) => `warning: ${w}`));
   return `${parts.join('\n')}\n`;
 }
@@ -53,6 +54,7 @@ export function planToJson(plan: Plan): Record<string, unknown> {
     unchanged: plan.unchanged,
     daemon: plan.daemon,
     warnings: plan.warnings,
+    ...(plan.cleanup === undefined ? {} : { cleanup: plan.cleanup.map(({ path, reason }) => ({ path, reason })) }),
     ...(plan.journal === undefined ? {} : { journal: plan.journal }),
   };
 }

@@ -45,6 +45,11 @@ export interface Plan {
   warnings: string[];
   /** undefined when the journal already says it all. */
   journal?: JournalUpdate;
+  /**
+   * Files to remove once dockerd has confirmed the plan, if they still read `ifContent`: a
+   * daemon.json join created is emptied first (dockerd keeps an absent key on SIGHUP), then removed.
+   */
+  cleanup?: Array<{ path: string; ifContent: string; reason: string }>;
 }
 
 /** Nothing to write, nothing to record, nobody to signal: "already up to date". */

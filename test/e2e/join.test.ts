@@ -273,6 +273,23 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     expect(status.json.registries).toEqual([]);
   });
 
+  it('on a host without daemon.json, leave removes the one join created (after dockerd saw it emptied)', async () => {
+    const saved = readDaemon()!;
+    rmSync(DAEMON_JSON);
+    try {
+      const j = await regsetup(['join', lab.hosts.plain, '--insecure', '--mirror', 'none', '--no-verify', '--yes', '--json']);
+      expect(j.exitCode, j.stderr).toBe(0);
+      expect(JSON.parse(readDaemon()!)).toEqual({ 'insecure-registries': [lab.hosts.plain] });
+      expect((await daemonRegistryConfig()).insecureHosts).toContain(lab.hosts.plain);
+      const l = await regsetup(['leave', lab.hosts.plain, '--yes', '--json']);
+      expect(l.exitCode, l.stderr).toBe(0);
+      expect(existsSync(DAEMON_JSON)).toBe(false);
+      expect((await daemonRegistryConfig()).insecureHosts).not.toContain(lab.hosts.plain);
+    } finally {
+      writeFileSync(DAEMON_JSON, saved);
+    }
+  });
+
   describe('with dockerd started with --insecure-registry', () => {
     beforeAll(async () => {
       await execa('bash', [labScript, 'restart-dockerd', '--insecure-registry', lab.hosts.plain]);

@@ -83,6 +83,17 @@ describe('applyPlan', () => {
     expect(h.docker.infoValue.mirrors).toContain('https://nexus.example.com/');
   });
 
+  it('leave removes a daemon.json join created, only after dockerd showed the emptied one', async () => {
+    const h = host({});
+    await applyPlan(planJoin(await h.snap(), desired(), NOW), h.ports(), opts);
+    expect(h.docker.infoValue.mirrors).toEqual(['https://nexus.example.com/']);
+    const report = await applyPlan(planLeave(await h.snap(), 'nexus.example.com', NOW), h.ports(), opts);
+    expect(h.fs.existsSync(DAEMON_JSON)).toBe(false);
+    expect(h.docker.infoValue.mirrors).toEqual([]); // the reload saw "registry-mirrors": [] before the file went
+    expect(report.changes).toContainEqual({ path: DAEMON_JSON, change: 'removed' });
+    expect(h.events.indexOf('reload', h.events.lastIndexOf('reload'))).toBeLessThan(h.events.findIndex((e) => e.startsWith(`removed ${DAEMON_JSON}`)));
+  });
+
   it('an empty plan touches nothing: no lock, no journal, no signal', async () => {
     const h = host();
     await applyPlan(planJoin(await h.snap(), desired(), NOW), h.ports(), opts);

@@ -36,6 +36,7 @@ describe('planJoin', () => {
         daemonJsonPath: DAEMON_JSON,
         added: { mirrors: ['https://nexus.example.com'], insecure: [] },
         files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
+        createdDaemonJson: true,
       },
     });
   });
@@ -172,6 +173,24 @@ describe('planLeave', () => {
     expect(plan.daemon).toBe('reload');
     // And joining again from there works, with nothing of the first join left over.
     expect(planJoin(left, desired(), NOW).actions).toHaveLength(2);
+  });
+
+  it('removes a daemon.json join created, once dockerd has seen it emptied', () => {
+    const bare = snapshot({ daemonJsonText: undefined });
+    const joinPlan = planJoin(bare, desired(), NOW);
+    expect(joinPlan.journal).toMatchObject({ op: 'record', entry: { createdDaemonJson: true } });
+    const plan = planLeave(afterPlan(bare, joinPlan), 'nexus.example.com', NOW);
+    const emptied = writeOf(plan, DAEMON_JSON)!.after;
+    expect(JSON.parse(emptied)).toEqual({ 'registry-mirrors': [] });
+    expect(plan.cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, reason: expect.stringContaining('join created it') }]);
+    expect(renderPlanDiff(plan)).toContain(`remove ${DAEMON_JSON}`);
+  });
+
+  it('keeps a daemon.json join created once someone else put a setting in it', () => {
+    const bare = snapshot({ daemonJsonText: undefined });
+    const joined = afterPlan(bare, planJoin(bare, desired(), NOW));
+    const edited = { ...joined, daemonJsonText: joined.daemonJsonText!.replace('{', '{\n  "debug": true,') };
+    expect(planLeave(edited, 'nexus.example.com', NOW).cleanup).toBeUndefined();
   });
 
   it('keeps an entry the user had before join', () => {
