@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { findKey, type CredentialBackend } from './backend.js';
-import { corrupt, readPrivate, writePrivate, type PrivateFilesPorts } from './private-files.js';
+import { corrupt, readPrivateJson, writePrivate, type PrivateFilesPorts } from './private-files.js';
 
 // credentials.json: usernames in the clear (`list` shows them anyway), each secret sealed with
 // AES-256-GCM under the store key, with ServerURL and Username as associated data so an entry
@@ -36,19 +36,7 @@ export interface FileBackendPorts extends PrivateFilesPorts {
 }
 
 export function fileBackend(ports: FileBackendPorts, path: string): CredentialBackend {
-  const read = async (): Promise<StoreFile> => {
-    const text = await readPrivate(ports, path);
-    if (text === undefined) return { version: 1, entries: {} };
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw corrupt(path, 'not valid JSON');
-    }
-    const parsed = fileSchema.safeParse(raw);
-    if (!parsed.success) throw corrupt(path, parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('; '));
-    return parsed.data;
-  };
+  const read = async (): Promise<StoreFile> => (await readPrivateJson(ports, path, fileSchema)) ?? { version: 1, entries: {} };
   const write = (data: StoreFile) => writePrivate(ports, path, `${JSON.stringify(data, null, 2)}\n`);
   const locked = <T>(fn: () => Promise<T>) => ports.files.withLock(`${path}.lock`, fn);
 

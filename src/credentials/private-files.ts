@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { z } from 'zod';
 import { refused } from '../core/errors.js';
 import type { Files } from '../host/files.js';
 
@@ -42,6 +43,21 @@ export async function readPrivate(ports: PrivateFilesPorts, path: string): Promi
   await checkPrivateDir(ports, posix.dirname(path));
   if ((await checkPrivate(ports, path, 'file', 0o600)) === undefined) return undefined;
   return ports.files.readText(path);
+}
+
+/** A private JSON file checked against its schema; undefined when absent, refused as corrupt when it does not parse. */
+export async function readPrivateJson<S extends z.ZodType>(ports: PrivateFilesPorts, path: string, schema: S): Promise<z.output<S> | undefined> {
+  const text = await readPrivate(ports, path);
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw corrupt(path, 'not valid JSON');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw corrupt(path, parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('; '));
+  return parsed.data;
 }
 
 /** Write 0600, into a 0700 directory created on demand; refused if what is there is not private. */

@@ -5,7 +5,7 @@ import type { CredentialBackend } from './backend.js';
 import { delegateBackend, healthCheck } from './delegate-backend.js';
 import { fileBackend } from './file-backend.js';
 import { helpersOnPath, passState } from './helpers-on-path.js';
-import { corrupt, ensurePrivateDir, readPrivate, writePrivate } from './private-files.js';
+import { ensurePrivateDir, readPrivateJson, writePrivate } from './private-files.js';
 import { credentialPaths, credentialsFilePath, storeConfigPath, type CredentialPaths } from './paths.js';
 import { chooseKeyRef, createKey, keyRefSchema, loadKey } from './store-key.js';
 
@@ -31,18 +31,7 @@ export interface StoreOptions {
 }
 
 export async function readStoreConfig(ports: StorePorts, paths: CredentialPaths): Promise<StoreConfig | undefined> {
-  const path = storeConfigPath(paths);
-  const text = await readPrivate(ports, path);
-  if (text === undefined) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw corrupt(path, 'not valid JSON');
-  }
-  const parsed = storeConfigSchema.safeParse(raw);
-  if (!parsed.success) throw corrupt(path, parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('; '));
-  return parsed.data;
+  return readPrivateJson(ports, storeConfigPath(paths), storeConfigSchema);
 }
 
 export interface Candidate {
