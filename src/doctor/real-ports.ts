@@ -3,9 +3,9 @@ import { dockerApi } from '../host/docker-api.js';
 import { findDockerd, flagSources } from '../host/dockerd.js';
 import { nodeFiles } from '../host/files.js';
 import { resolveHostPath, rooted } from '../host/host-path.js';
-import { RegistryClient } from '../host/registry-client.js';
 import { certsDirCas, systemCaPems } from '../host/tls.js';
 import { CERTS_DIR } from '../join/host.js';
+import { probeMirror } from '../verify/mirror-probe.js';
 import { runVerify } from '../verify/suite.js';
 import type { VerifyInput, VerifyPorts } from '../verify/types.js';
 import type { CredentialsReport } from './credentials-report.js';
@@ -39,12 +39,7 @@ export function realDoctorPorts(o: RealPortsOptions): DoctorPorts {
       const { input, ports } = await o.verifySetup(target);
       return runVerify(input, ports);
     },
-    probeMirror: async (mirror, repo, tag) => {
-      const url = new URL(mirror);
-      const certs = await certsDirCas(certsRoot, url.host);
-      const client = new RegistryClient({ baseUrl: url.origin, tls: { ca: [...(await pems), ...certs.caPems] }, now: systemClock.now, timeoutMs: 15_000 });
-      return client.headManifest(repo, tag);
-    },
+    probeMirror: async (mirror, repo, tag) => probeMirror({ certsRoot, systemPems: await pems, now: systemClock.now }, mirror, repo, tag),
     credentials: o.credentials,
     fixes: o.fixes,
   };

@@ -1,5 +1,6 @@
 import type { RegistryRef } from '../core/registry-name.js';
 import type { Credentials } from '../host/credential-lookup.js';
+import { RegistryClient } from '../host/registry-client.js';
 import type { DockerInfo } from '../host/docker-api.js';
 import type { HttpTlsOptions } from '../host/http.js';
 import type { CertInfo } from '../host/tls.js';
@@ -44,4 +45,11 @@ export function endpointOf(s: VerifyState, ref: RegistryRef): Endpoint {
 export function daemonInfo(s: VerifyState): DockerInfo {
   if ('info' in s.daemon) return s.daemon.info;
   throw s.daemon.error;
+}
+
+/** The registry API client of a step: the endpoint's scheme and trust, and the credentials found for it unless anonymous. */
+export function clientFor(s: VerifyState, ref: RegistryRef, options: { anonymous?: boolean } = {}): RegistryClient {
+  const endpoint = endpointOf(s, ref);
+  const credentials = options.anonymous ? undefined : s.credentials.get(ref.hostPort);
+  return new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
 }

@@ -1,7 +1,6 @@
 import { certificateWindow, formatOffset, measureSkew, skewVerdict } from '../../core/clock-skew.js';
 import { diagnose } from '../../core/diagnosis.js';
-import { RegistryClient } from '../../host/registry-client.js';
-import { endpointOf, type VerifyState } from '../state.js';
+import { clientFor, endpointOf, type VerifyState } from '../state.js';
 import type { Step, StepOutcome } from '../types.js';
 
 /** 3. Our clock against the registry's `Date` header (the round trip bounds the error), and the certificate's window. */
@@ -11,7 +10,8 @@ export const clock: Step<VerifyState> = {
   async run(s): Promise<StepOutcome> {
     const { registry, maxClockSkewSeconds } = s.input;
     const endpoint = endpointOf(s, registry);
-    const ping = await new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, now: s.ports.clock.now }).ping();
+    // Anonymous: the clock needs only the Date header of /v2/.
+    const ping = await clientFor(s, registry, { anonymous: true }).ping();
     if (!ping.date) return { skipped: `${registry.hostPort} sent no Date header; clock not compared` };
     const skew = measureSkew({ ...ping.timing, serverDate: ping.date });
     s.clockSkewMs = skew.offsetMs;

@@ -1,9 +1,8 @@
 import { resolveHostPath } from '../../host/host-path.js';
 import type { AuthConfig } from '../../host/docker-api.js';
-import { RegistryClient } from '../../host/registry-client.js';
-import { certsDirCas } from '../../host/tls.js';
 import { hasDigest, hubRepository } from '../image-ref.js';
-import { daemonInfo, endpointOf, type VerifyState } from '../state.js';
+import { probeMirror } from '../mirror-probe.js';
+import { clientFor, daemonInfo, type VerifyState } from '../state.js';
 import type { Step } from '../types.js';
 
 export function authFor(s: VerifyState, hostPort: string): AuthConfig | undefined {
@@ -25,10 +24,8 @@ export async function pullAndCheck(s: VerifyState, ref: string, auth: AuthConfig
 
 /** The manifest digest a mirror serves for a Docker Hub image, asked anonymously as dockerd asks a mirror. */
 async function mirrorDigest(s: VerifyState, mirror: string, path: string, tag: string): Promise<string> {
-  const url = new URL(mirror);
-  const certs = await certsDirCas(resolveHostPath(s.input.root, '/etc/docker/certs.d'), url.host);
-  const client = new RegistryClient({ baseUrl: url.origin, tls: { ca: [...s.systemPems, ...certs.caPems] }, now: s.ports.clock.now });
-  const head = await client.headManifest(path, tag);
+  const ports = { certsRoot: resolveHostPath(s.input.root, '/etc/docker/certs.d'), systemPems: s.systemPems, now: s.ports.clock.now };
+  const head = await probeMirror(ports, mirror, path, tag);
   if (head.status !== 200 || !head.digest) throw new Error(`the mirror ${mirror} does not serve ${path}:${tag} (HTTP ${head.status})`);
   return head.digest;
 }
@@ -64,10 +61,7 @@ export const registryPull: Step<VerifyState> = {
     daemonInfo(s);
     const { registry } = s.input;
     const hub = hubRepository(s.input.hubImage);
-    const endpoint = endpointOf(s, registry);
-    const credentials = s.credentials.get(registry.hostPort);
-    const client = new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
-    const head = await client.headManifest(hub.path, hub.tag);
+    const head = await clientFor(s, registry).headManifest(hub.path, hub.tag);
     if (head.status === 404) return { skipped: `${registry.hostPort} holds no ${hub.path}:${hub.tag}; the push round trip proves pulls` };
     const ref = `${registry.hostPort}/${hub.path}:${hub.tag}`;
     await pullAndCheck(s, ref, authFor(s, registry.hostPort), head.digest);

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { RegistryClient } from '../../host/registry-client.js';
 import { buildTinyImage } from '../../host/tiny-image.js';
-import { daemonInfo, endpointOf, type VerifyState } from '../state.js';
+import { clientFor, daemonInfo, type VerifyState } from '../state.js';
 import type { Step } from '../types.js';
 import { authFor, pullAndCheck } from './daemon-pull.js';
 
@@ -44,10 +43,7 @@ export const pushRoundtrip: Step<VerifyState> = {
 
 async function deleteTestTag(s: VerifyState, digest: string): Promise<string> {
   const { pushRegistry, pushRepo } = s.input;
-  const endpoint = endpointOf(s, pushRegistry);
-  const credentials = s.credentials.get(pushRegistry.hostPort);
-  const client = new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
-  const result = await client.deleteManifest(pushRepo, digest).catch((error: Error) => ({ deleted: false, status: 0, reason: error.message }));
+  const result = await clientFor(s, pushRegistry).deleteManifest(pushRepo, digest).catch((error: Error) => ({ deleted: false, status: 0, reason: error.message }));
   return result.deleted
     ? 'test tag deleted'
     : `the registry refused to delete the test tag (${result.reason ?? `HTTP ${result.status}`}): ${pushRepo}@${digest} is left behind`;

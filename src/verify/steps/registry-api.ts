@@ -1,7 +1,6 @@
 import { findChallenge } from '../../core/www-authenticate.js';
 import { lookupCredentials } from '../../host/credential-lookup.js';
-import { RegistryClient } from '../../host/registry-client.js';
-import { endpointOf, targets, type VerifyState } from '../state.js';
+import { clientFor, endpointOf, targets, type VerifyState } from '../state.js';
 import type { Step, StepOutcome } from '../types.js';
 
 /** A JWT's granted actions for a repository, when the token is one (distribution, Harbor and Nexus tokens are). */
@@ -29,7 +28,7 @@ export const registryApi: Step<VerifyState> = {
       const credentials = s.input.credentials ?? (await lookupCredentials(s.ports.files, s.input.dockerConfigDir, ref.hostPort));
       s.credentials.set(ref.hostPort, credentials);
       const endpoint = endpointOf(s, ref);
-      const client = new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
+      const client = clientFor(s, ref);
       const ping = await client.ping();
       if (ping.status !== 200 && ping.status !== 401) throw new Error(`GET ${endpoint.baseUrl}/v2/ answered HTTP ${ping.status}: not a registry API endpoint`);
       if (ping.status === 401 && ping.challenges.length === 0) throw new Error(`HTTP 401 from ${ref.hostPort}/v2/ without a WWW-Authenticate challenge: no usable realm`);
@@ -66,10 +65,7 @@ export const pushAccess: Step<VerifyState> = {
   needs: ['registry-api'],
   async run(s) {
     const { pushRegistry, pushRepo } = s.input;
-    const endpoint = endpointOf(s, pushRegistry);
-    const credentials = s.credentials.get(pushRegistry.hostPort);
-    const client = new RegistryClient({ baseUrl: endpoint.baseUrl!, tls: endpoint.tls, ...(credentials ? { credentials } : {}), now: s.ports.clock.now });
-    await client.probeUpload(pushRepo);
+    await clientFor(s, pushRegistry).probeUpload(pushRepo);
     return { detail: `${pushRegistry.hostPort} accepts uploads to ${pushRepo}` };
   },
 };
