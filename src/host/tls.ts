@@ -44,9 +44,22 @@ export function loadPemFile(text: string): string[] {
  * so a PEM dropped there without update-ca-certificates counts for Docker (not for curl).
  * SSL_CERT_FILE / SSL_CERT_DIR override the lists, as they do for Go.
  */
-export async function systemCaPems(opts: { root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
+export function systemCaPems(opts: { root?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
   const root = opts.root ?? '';
   const env = opts.env ?? process.env;
+  // Reading every file of /etc/ssl/certs costs ~60 ms: once per process (join's preflight and its verify share it).
+  const key = JSON.stringify([root, env.SSL_CERT_FILE, env.SSL_CERT_DIR]);
+  let pems = systemPemsCache.get(key);
+  if (pems === undefined) {
+    pems = readSystemCaPems(root, env);
+    systemPemsCache.set(key, pems);
+  }
+  return pems;
+}
+
+const systemPemsCache = new Map<string, Promise<string[]>>();
+
+async function readSystemCaPems(root: string, env: NodeJS.ProcessEnv): Promise<string[]> {
   const files = env.SSL_CERT_FILE ? [env.SSL_CERT_FILE] : GO_CERT_FILES;
   const dirs = env.SSL_CERT_DIR ? env.SSL_CERT_DIR.split(':') : GO_CERT_DIRS;
   const pems = new Set<string>();
