@@ -67,11 +67,14 @@ async function validateWithDockerd(plan: Plan, supported: boolean, host: Host): 
   }
 }
 
-/** Confirm (interactive), then apply with backup, reload and confirmation; rollback is inside apply. */
-export async function applyJoin(prepared: Prepared, io: JoinIo): Promise<ApplyReport> {
-  const { plan, host } = prepared;
+/**
+ * A plan that changes something needs a yes: --yes, or the operator's answer after seeing the
+ * diff. Without a terminal to ask, that is a usage error, never a hang. Then apply it (backup,
+ * reload, confirmation in `docker info`; rollback is inside apply).
+ */
+export async function confirmAndApply(plan: Plan, host: Host, io: Pick<JoinIo, 'yes' | 'confirm' | 'note'>): Promise<ApplyReport> {
   if (!isEmptyPlan(plan) && !io.yes) {
-    if (!io.confirm) throw usageError('join would change this host and needs a yes', 'Run it with --yes (bootstrap scripts), or from a terminal to be asked; --dry-run shows the plan.');
+    if (!io.confirm) throw usageError(`${plan.operation} would change this host and needs a yes`, 'Run it with --yes (bootstrap scripts), or from a terminal to be asked; --dry-run shows the plan.');
     io.note(renderPlanDiff(plan));
     if (!(await io.confirm('Apply these changes?'))) throw usageError('not applied: the changes were declined');
   }

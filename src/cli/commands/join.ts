@@ -6,7 +6,7 @@ import { loginRegistry } from '../../credentials/login.js';
 import type { DockerApi } from '../../host/docker-api.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
-import { applyJoin, prepareJoin, type JoinIo } from '../../join/run-join.js';
+import { confirmAndApply, prepareJoin, type JoinIo } from '../../join/run-join.js';
 import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { CommandContext } from '../context.js';
@@ -17,15 +17,17 @@ import { askYesNo } from '../prompt.js';
 
 type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
 
-export function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo {
+/** Who answers the plan's question: --yes, the operator on a terminal, or nobody (then it is an error). */
+export function operatorIo(ctx: CommandContext): Pick<JoinIo, 'yes' | 'note' | 'confirm'> {
   return {
-    root: ctx.global.root,
-    dockerHost: ctx.global.dockerHost,
-    hubImage: flags.hubImage,
     yes: ctx.global.yes,
     note: (line) => ctx.out.note(line),
     ...(ctx.interactive ? { confirm: (message: string) => askYesNo(message) } : {}),
   };
+}
+
+function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo {
+  return { ...operatorIo(ctx), root: ctx.global.root, dockerHost: ctx.global.dockerHost, hubImage: flags.hubImage };
 }
 
 /** `regsetup join`: preflight → plan → confirm → apply → reload → confirm → verify. */
@@ -42,7 +44,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
       ctx.out.document({ ok: true, registry: desired.registry, dryRun: true, clockSkewSeconds: skew, plan: planToJson(prepared.plan) });
       return ExitCode.ok;
     }
-    const applied = await applyJoin(prepared, io);
+    const applied = await confirmAndApply(prepared.plan, prepared.host, io);
     const changed = applied.changes.filter((c) => c.change !== 'unchanged');
     ctx.out.note(changed.length === 0 && applied.daemon === 'unchanged' ? `${desired.registry}: already up to date` : `${desired.registry}: ${changed.map((c) => `${c.change} ${c.path}`).join(', ')}; dockerd ${applied.daemon}`);
     const result = { ok: true, registry: desired.registry, changes: applied.changes, daemon: applied.daemon, clockSkewSeconds: skew, warnings: prepared.plan.warnings };
