@@ -1,23 +1,23 @@
 import { dirname } from 'node:path';
 import { refused } from '../core/errors.js';
 import { journalPath } from '../core/journal.js';
-import { isEmptyPlan, type Plan } from '../core/plan-types.js';
+import { isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan } from '../core/plan-types.js';
 import { sleep as realSleep, type Clock, type Sleep } from '../host/clock.js';
-import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
 import { rooted } from '../host/host-path.js';
+import type { RuntimeSession } from '../runtimes/types.js';
 import { backUp, backupDir } from './backup.js';
 import { writeJournal } from './journal-write.js';
 import { rollBack } from './rollback.js';
-import { confirmDaemon, expectedFrom } from './settle.js';
+
+/** What apply needs of each runtime session in the plan. */
+export type ActivationPort = Pick<RuntimeSession, 'activate' | 'confirm' | 'label'>;
 
 export interface ApplyPorts {
   /** Host paths; apply puts them under opts.root itself. */
   files: Files;
-  // `docker info` answering with the new settings is both the health check and the proof.
-  docker: Pick<DockerApi, 'info'>;
-  reload: () => Promise<void>;
-  restart?: () => Promise<void>;
+  /** By RuntimePlan.runtime. */
+  sessions: ReadonlyMap<string, ActivationPort>;
   clock: Clock;
   sleep?: Sleep;
   log: (line: string) => void;
@@ -27,101 +27,121 @@ export interface ApplyOptions {
   /** A host path, e.g. /var/lib/regsetup. */
   stateDir: string;
   root?: string;
-  settleTimeoutMs: number;
+  /** How long a runtime may take to show the change after a reload or restart. */
+  settleTimeoutMs?: (activation: Activation) => number;
   pollMs?: number;
+  /**
+   * Plans again from what the host holds now, under the lock: a concurrent run that changed a
+   * file since the first snapshot (another join, the agent) is then built upon, not refused.
+   */
+  replan?: () => Promise<Plan>;
 }
 
 export type FileChange = 'created' | 'modified' | 'unchanged' | 'removed';
 
 export interface ApplyReport {
-  changes: Array<{ path: string; change: FileChange }>;
-  daemon: 'reloaded' | 'restarted' | 'unchanged';
+  /** The plan that was applied (the re-plan made under the lock, when there was one). */
+  plan: Plan;
+  changes: Array<{ path: string; change: FileChange; runtime: string }>;
+  runtimes: Array<{ runtime: string; label: string; activation: Activation; activated: boolean }>;
 }
 
-const unchangedReport = (plan: Plan): ApplyReport => ({
-  changes: plan.unchanged.map((path) => ({ path, change: 'unchanged' })),
-  daemon: 'unchanged',
+/** A SIGHUP reload shows within milliseconds or never (a refused reload is only logged); a restart stops every container first. */
+export const settleTimeoutMs = (activation: Activation): number => (activation === 'restart' ? 90_000 : 10_000);
+
+// A file changed under the lock by something that is not regsetup: plan again, a few times, then give up.
+const STALE_RETRIES = 3;
+
+const report = (plan: Plan, activated: Set<string>, removed: Set<string> = new Set()): ApplyReport => ({
+  plan,
+  changes: plan.runtimes.flatMap((r) => [
+    ...r.actions.map((a) => ({
+      path: a.path,
+      runtime: r.runtime,
+      change: (removed.has(a.path) || a.kind === 'remove-file' ? 'removed' : a.before === undefined ? 'created' : 'modified') as FileChange,
+    })),
+    ...r.unchanged.map((path) => ({ path, runtime: r.runtime, change: 'unchanged' as FileChange })),
+  ]),
+  runtimes: plan.runtimes.map((r) => ({ runtime: r.runtime, label: r.label, activation: r.activation, activated: activated.has(r.runtime) })),
 });
 
 /**
- * Run a plan: under the lock, back up and record intent in the journal, write atomically,
- * tell dockerd, and confirm in `docker info` that it took. Any failure after the first
- * write puts every byte back and ends in ERR_APPLY_ROLLED_BACK (exit 5).
+ * Run a plan: under the lock, (re-plan,) back up and record intent in the journal, write
+ * atomically, activate each runtime and confirm it took. Any failure after the first write
+ * puts every byte back, tells the runtimes again, and ends in ERR_APPLY_ROLLED_BACK (exit 5).
  */
 export async function applyPlan(plan: Plan, ports: ApplyPorts, opts: ApplyOptions): Promise<ApplyReport> {
   // "Already up to date" touches nothing: no lock file, no journal, no signal.
-  if (isEmptyPlan(plan)) return unchangedReport(plan);
-  const signal = plan.daemon === 'restart' ? ports.restart : plan.daemon === 'reload' ? ports.reload : undefined;
-  if (plan.daemon === 'restart' && signal === undefined) {
-    throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
-  }
+  if (isEmptyPlan(plan) && opts.replan === undefined) return report(plan, new Set());
   const files = rooted(ports.files, opts.root);
   const stateDir = opts.stateDir.replace(/\/+$/, '');
   await files.mkdirp(stateDir, 0o700);
-  return files.withLock(`${stateDir}/lock`, () => applyLocked(plan, { ...ports, files, sleep: ports.sleep ?? realSleep }, stateDir, opts, signal));
+  return files.withLock(`${stateDir}/lock`, async () => {
+    let current = plan;
+    for (let attempt = 0; ; attempt++) {
+      if (opts.replan) current = await opts.replan();
+      if (isEmptyPlan(current)) return report(current, new Set());
+      const stale = await staleFile(files, current);
+      if (stale === undefined) break;
+      if (opts.replan === undefined || attempt >= STALE_RETRIES) {
+        throw refused('ERR_PLAN_STALE', `${stale} changed after regsetup read it; nothing was written`, 'Something other than regsetup keeps changing it: find what, then run the command again.');
+      }
+    }
+    return applyLocked(current, { ...ports, files, sleep: ports.sleep ?? realSleep }, stateDir, opts);
+  });
 }
 
-async function applyLocked(
-  plan: Plan,
-  ports: ApplyPorts & { sleep: Sleep },
-  stateDir: string,
-  opts: ApplyOptions,
-  signal: (() => Promise<void>) | undefined,
-): Promise<ApplyReport> {
+async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, stateDir: string, opts: ApplyOptions): Promise<ApplyReport> {
   const { files, log } = ports;
-  await refuseIfStale(files, plan);
-
+  const actions = planActions(plan);
   const journalFile = journalPath(stateDir);
   const dir = await backupDir(files, stateDir, ports.clock.now());
-  const originals = await backUp(files, dir, [...new Set(plan.actions.map((a) => a.path))]);
+  const originals = await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
   const journalBefore = await files.readText(journalFile);
   log(`backed up ${originals.filter((o) => o.text !== undefined).length} file(s) to ${dir}`);
 
-  const settle = { clock: ports.clock, sleep: ports.sleep, timeoutMs: opts.settleTimeoutMs, pollMs: opts.pollMs };
-  const daemonAction = plan.actions.find((a) => a.path === plan.daemonJsonPath && a.kind === 'write-file');
-  let signalled = false;
+  const activated = new Set<string>();
+  const written = new Set<string>();
+  const timeout = opts.settleTimeoutMs ?? settleTimeoutMs;
   try {
     // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
     // meant to do. A leave's "forget" goes last: killed half-way, the record still names what is left.
-    const forgetting = plan.journal?.op === 'forget';
+    const forgetting = plan.operation === 'leave';
     if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
-    for (const action of plan.actions) {
+    for (const action of actions) {
+      written.add(action.path);
       if (action.kind === 'write-file') {
         await files.mkdirp(dirname(action.path), 0o755);
         await files.writeAtomic(action.path, action.after, { mode: action.mode });
       } else {
         await files.remove(action.path);
-        // certs.d/<host>/ holds nothing else once our CA is gone: leave no empty directory behind.
+        // A directory that held nothing but our file (certs.d/<host>/): leave no empty directory behind.
         if ((await files.readdir(dirname(action.path))).length === 0) await files.remove(dirname(action.path), { recursive: true });
       }
       log(`${action.kind === 'remove-file' ? 'removed' : 'wrote'} ${action.path}: ${action.reason}`);
     }
-    if (signal !== undefined && daemonAction?.kind === 'write-file') {
-      signalled = true;
-      await signal();
-      log(`${plan.daemon === 'restart' ? 'restarted' : 'reloaded'} dockerd; waiting for it to show the new settings`);
-      const problem = await confirmDaemon(ports.docker, expectedFrom(daemonAction.before, daemonAction.after), settle);
-      if (problem !== undefined) throw new Error(`dockerd did not take the new ${plan.daemonJsonPath}: ${problem}`);
-    }
+    for (const r of plan.runtimes) await activateAndConfirm(r, ports, activated, { timeoutMs: timeout(r.activation), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
     if (forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
   } catch (error) {
-    await rollBack({ files, log, originals, journalFile, journalBefore, signal: signalled ? signal : undefined, ports, settle, dir, plan, cause: error });
+    await rollBack({ files, log, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
-
-  const cleaned = await cleanUp(files, plan, log);
-  return {
-    changes: [
-      ...plan.actions.map((a) => ({ path: a.path, change: (cleaned.has(a.path) || a.kind === 'remove-file' ? 'removed' : a.before === undefined ? 'created' : 'modified') as FileChange })),
-      ...unchangedReport(plan).changes,
-    ],
-    daemon: signal === undefined ? 'unchanged' : plan.daemon === 'restart' ? 'restarted' : 'reloaded',
-  };
+  return report(plan, activated, await cleanUp(files, plan, log));
 }
 
-/** After dockerd confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
+async function activateAndConfirm(r: RuntimePlan, ports: ApplyPorts, activated: Set<string>, options: { timeoutMs: number; pollMs?: number }): Promise<void> {
+  if (r.activation === 'none' || r.actions.length === 0) return;
+  const session = ports.sessions.get(r.runtime);
+  if (session === undefined) throw new Error(`no session for runtime ${r.runtime}`);
+  activated.add(r.runtime);
+  await session.activate(r, ports.log);
+  const problem = await session.confirm(r, 'after', options);
+  if (problem !== undefined) throw new Error(`${session.label} did not take the new configuration: ${problem}`);
+}
+
+/** After the runtime confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
 async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): Promise<Set<string>> {
   const removed = new Set<string>();
-  for (const { path, ifContent, reason } of plan.cleanup ?? []) {
+  for (const { path, ifContent, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
     if ((await files.readText(path)) !== ifContent) continue;
     await files.remove(path);
     removed.add(path);
@@ -130,11 +150,10 @@ async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): P
   return removed;
 }
 
-/** Another run may have changed a file since the snapshot: writing now would lose its change. */
-async function refuseIfStale(files: Files, plan: Plan): Promise<void> {
-  for (const action of plan.actions) {
-    if ((await files.readText(action.path)) !== action.before) {
-      throw refused('ERR_PLAN_STALE', `${action.path} changed after regsetup read it; nothing was written`, 'Run the command again.');
-    }
+/** A file that changed since the snapshot (writing now would lose that change), if any. */
+async function staleFile(files: Files, plan: Plan): Promise<string | undefined> {
+  for (const action of planActions(plan)) {
+    if ((await files.readText(action.path)) !== action.before) return action.path;
   }
+  return undefined;
 }

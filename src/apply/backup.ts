@@ -46,10 +46,8 @@ export async function backUp(files: Files, dir: string, paths: readonly string[]
   return originals;
 }
 
-/** Put every original back, atomically and with its mode and owner; remove files that were new. */
-export async function restore(files: Files, originals: readonly Original[]): Promise<void> {
-  for (const original of [...originals].reverse()) {
-    if (original.text === undefined) await files.remove(original.path);
-    else await files.writeAtomic(original.path, original.text, original.stat ?? {});
-  }
+/** Put one original back, atomically and with its mode and owner; remove a file that was new. */
+export async function restoreOne(files: Files, original: Original): Promise<void> {
+  if (original.text === undefined) await files.remove(original.path);
+  else await files.writeAtomic(original.path, original.text, original.stat ?? {});
 }

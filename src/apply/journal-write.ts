@@ -1,5 +1,5 @@
-import { forgetRegistry, parseJournal, recordJoin, serializeJournal, type JournalEntry } from '../core/journal.js';
-import type { Plan, PlannedJournalEntry } from '../core/plan-types.js';
+import { forgetRegistry, parseJournal, recordJoin, serializeJournal, type JournalEntry, type RuntimeRecord } from '../core/journal.js';
+import type { Plan, PlannedJournalEntry, PlannedRecord } from '../core/plan-types.js';
 import type { Files } from '../host/files.js';
 import type { Original } from './backup.js';
 
@@ -16,9 +16,14 @@ export async function writeJournal(files: Files, path: string, current: string |
 }
 
 function withBackups(entry: PlannedJournalEntry, originals: readonly Original[]): JournalEntry {
+  const runtimes = Object.fromEntries(Object.entries(entry.runtimes).map(([id, record]) => [id, recordWithBackups(record, originals)]));
+  return { ...entry, runtimes };
+}
+
+function recordWithBackups(record: PlannedRecord, originals: readonly Original[]): RuntimeRecord {
   return {
-    ...entry,
-    files: entry.files.map(({ previous, ...file }) => {
+    ...record,
+    files: record.files.map(({ previous, ...file }) => {
       if (previous === undefined) return file;
       const backupPath = previous.backupPath ?? originals.find((o) => o.path === file.path)?.backupPath;
       // The planner asked to remember a file this run did not back up: a planner bug, not a user error.

@@ -1,50 +1,72 @@
 import { ExitCode, RegsetupError } from '../core/errors.js';
-import type { Plan } from '../core/plan-types.js';
-import type { DockerApi } from '../host/docker-api.js';
+import type { Activation, Plan } from '../core/plan-types.js';
 import type { Files } from '../host/files.js';
-import { restore, type Original } from './backup.js';
-import { confirmDaemon, expectedFrom } from './settle.js';
+import { restoreOne, type Original } from './backup.js';
+import type { ActivationPort } from './apply.js';
 
-// Undo a failed apply: every touched file and the journal back as they were, dockerd told
-// again and seen back on its old settings. Only then may we say "rolled back" (exit 5).
+// Undo a failed apply: every file this run touched put back as it was (and only those), the
+// journal back, every runtime it activated told again and seen back on its old settings. Only
+// then may we say "rolled back" (exit 5). A file that cannot be put back (full or read-only
+// filesystem, immutable flag) does not stop the others; the journal then keeps this run's record,
+// so `status` shows what is left over and `leave` can undo it.
 
 export interface RollBack {
   files: Files;
   log: (line: string) => void;
   originals: Original[];
+  /** The paths this run wrote or removed (a failure can come before the last one). */
+  written: ReadonlySet<string>;
   journalFile: string;
   journalBefore: string | undefined;
-  signal: (() => Promise<void>) | undefined;
-  ports: { docker: Pick<DockerApi, 'info'> };
-  settle: Parameters<typeof confirmDaemon>[2];
-  dir: string;
   plan: Plan;
+  activated: ReadonlySet<string>;
+  sessions: ReadonlyMap<string, ActivationPort>;
+  dir: string;
   cause: unknown;
+  timeout: (activation: Activation) => number;
+  pollMs: number | undefined;
 }
 
 export async function rollBack(r: RollBack): Promise<never> {
   const what = (r.cause as Error).message;
   r.log(`apply failed (${what}); restoring the backups from ${r.dir}`);
-  try {
-    await restore(r.files, r.originals);
-    if (r.journalBefore === undefined) await r.files.remove(r.journalFile);
-    else await r.files.writeAtomic(r.journalFile, r.journalBefore, {});
-    if (r.signal !== undefined) {
-      await r.signal();
-      const daemonJson = r.originals.find((o) => o.path === r.plan.daemonJsonPath);
-      // dockerd must be back on its old settings; with no file before, only its health can be checked.
-      const problem = await confirmDaemon(r.ports.docker, daemonJson?.text === undefined ? { insecureHosts: [], insecureCidrs: [], secureAgain: [] } : expectedFrom(undefined, daemonJson.text), r.settle);
-      if (problem !== undefined) throw new Error(`after restoring, ${problem}`);
+  const failures: string[] = [];
+  for (const original of [...r.originals].reverse()) {
+    if (!r.written.has(original.path)) continue;
+    try {
+      await restoreOne(r.files, original);
+    } catch (error) {
+      failures.push(`${original.path}: ${(error as Error).message}${original.backupPath ? ` (its original is in ${original.backupPath})` : ''}`);
     }
-  } catch (error) {
-    throw new RegsetupError('ERR_ROLLBACK_FAILED', `${what}; rolling back failed too: ${(error as Error).message}`, {
-      hint: `The original files are in ${r.dir}. Copy them back by hand, then check dockerd (docker info).`,
-      cause: error,
-      exitCode: ExitCode.unexpected,
+  }
+  if (failures.length === 0) {
+    try {
+      if (r.journalBefore === undefined) await r.files.remove(r.journalFile);
+      else await r.files.writeAtomic(r.journalFile, r.journalBefore, {});
+    } catch (error) {
+      failures.push(`${r.journalFile}: ${(error as Error).message}`);
+    }
+  }
+  for (const plan of r.plan.runtimes.filter((p) => r.activated.has(p.runtime))) {
+    const session = r.sessions.get(plan.runtime)!;
+    try {
+      // The runtime must be back on its old settings; with no file before, only its health can be checked.
+      await session.activate(plan, r.log);
+      const problem = await session.confirm(plan, 'before', { timeoutMs: r.timeout(plan.activation), ...(r.pollMs ? { pollMs: r.pollMs } : {}) });
+      if (problem !== undefined) failures.push(`${session.label}: after restoring, ${problem}`);
+    } catch (error) {
+      failures.push(`${session.label}: ${(error as Error).message}`);
+    }
+  }
+  if (failures.length > 0) {
+    throw new RegsetupError('ERR_ROLLBACK_FAILED', `${what}; rolling back did not finish:\n  ${failures.join('\n  ')}`, {
+      hint: `The original files are in ${r.dir}. Copy back the ones named, then check the runtime (\`docker info\`); \`regsetup status\` shows what is left over, and \`regsetup leave\` undoes it.`,
+      cause: r.cause,
+      exitCode: ExitCode.rolledBack,
     });
   }
-  throw new RegsetupError('ERR_APPLY_ROLLED_BACK', `${what}. Every file was restored and dockerd is back on its previous settings.`, {
-    hint: 'Look at the dockerd log for why it refused the configuration (e.g. "Error reloading configuration").',
+  throw new RegsetupError('ERR_APPLY_ROLLED_BACK', `${what}. Every file was restored and the runtimes are back on their previous settings.`, {
+    hint: 'Look at the runtime\'s log for why it refused the configuration (dockerd: "Error reloading configuration").',
     cause: r.cause,
     exitCode: ExitCode.rolledBack,
   });

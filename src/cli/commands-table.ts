@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, RegsetupError } from '../core/errors.js';
-import { caOptions, credentialOptions, dockerConfigOption, joinOptions, verifyOptions } from './options.js';
+import { caOptions, credentialOptions, dockerConfigOption, joinOptions, runtimeOption, verifyOptions } from './options.js';
 import type { Runner } from './program.js';
 
 /** Each command's code is imported only when that command runs: `--version` stays cheap. */
@@ -50,7 +50,7 @@ export const specs: CommandSpec[] = [
       'echo "$PW" | regsetup verify nexus.example.com:8082 --push-registry nexus.example.com:8083 --username ci --password-stdin --json',
     ],
     load: () => import('./commands/verify.js'),
-    configure: (c) => credentialOptions(verifyOptions(c)),
+    configure: (c) => runtimeOption(credentialOptions(verifyOptions(c)), 'the runtimes to verify through'),
   },
   {
     name: 'doctor',
@@ -96,7 +96,7 @@ export const specs: CommandSpec[] = [
     examples: ['regsetup leave nexus.example.com --yes', 'regsetup leave nexus.example.com --dry-run'],
     load: () => import('./commands/leave.js'),
     configure: (c) =>
-      dockerConfigOption(c, 'join stored credentials for').option('--dry-run', 'print what would be undone, change nothing'),
+      runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes').option('--dry-run', 'print what would be undone, change nothing'),
   },
   {
     name: 'status',

@@ -3,6 +3,11 @@ import { usageError } from '../core/errors.js';
 
 // Flag sets shared by several commands, so each flag reads the same everywhere.
 
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export const runtimeOption = (cmd: Command, what: string) =>
+  cmd.option('--runtime <auto|docker|containerd|podman|crio|k3s|rke2>', `${what}; repeatable (default: auto, every runtime running here)`, collect);
+
 // A password on the command line ends up in `ps` and shell history: refuse it by name.
 const passwordTrap = () =>
   new Option('-p, --password <password>').hideHelp().argParser(() => {
@@ -31,14 +36,21 @@ export const caOptions = (cmd: Command, pin: string, tofu: string) =>
   cmd
     .option('--ca-file <path>', 'the registry CA certificate (PEM)')
     .option('--ca-url <url>', 'fetch the CA from this URL (untrusted until the pin or you accept it)')
-    .option('--ca-fingerprint <sha256:hex>', pin)
+    .option('--ca-fingerprint <sha256:hex>', `${pin}; repeatable (any match accepts)`, collect)
     .option('--trust-on-first-use', tofu);
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-
 export const joinOptions = (cmd: Command) =>
-  caOptions(dockerConfigOption(credentialOptions(verifyOptions(cmd)), 'that gets the credential helper'), 'pin the CA by the SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256 form accepted)', 'accept an unpinned CA without asking (non-interactive)')
-    .option('--mirror <url|auto|none>', 'Docker Hub mirror for registry-mirrors, repeatable; auto adds the registry if it serves Docker Hub content (default: auto)', collect)
+  runtimeOption(
+    caOptions(dockerConfigOption(credentialOptions(verifyOptions(cmd)), 'that gets the credential helper'), 'pin the CA: SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256) or of its public key (kubeadm\'s ca-cert-hash)', 'accept an unpinned CA from --ca-url or the handshake without asking'),
+    'the runtimes to configure',
+  )
+    .option('--mirror <url|auto|none>', 'Docker Hub mirror, repeatable; auto adds the registry if it serves Docker Hub content (default: auto)', collect)
+    .option('--mirror-for <upstream=url>', 'a mirror of another upstream, e.g. ghcr.io=https://nexus:8083; repeatable (containerd and podman use it, Docker cannot)', collect)
+    .option('--client-cert <file>', 'client certificate (PEM) to present to the registry, with --client-key')
+    .option('--client-key <file>', 'the client certificate\'s private key (PEM)')
+    .option('--kubelet-credential-provider', 'install a kubelet credential provider that answers from the regsetup helper (containerd nodes)')
+    .option('--migrate-containerd-mirrors', 'move a deprecated registry.mirrors section of containerd\'s config.toml into hosts.toml')
+    .option('--k3s-store-auth-plaintext', 'write the credentials into k3s registries.yaml (plaintext: k3s takes them nowhere else)')
     .option('--insecure', 'add the registry (and push registry) to insecure-registries: TLS is not checked')
     .option('--restart <auto|reload|restart|never>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', 'auto')
     .option('--no-verify', 'skip the verification suite after applying')

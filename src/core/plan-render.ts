@@ -1,15 +1,17 @@
 import { createTwoFilesPatch } from 'diff';
-import type { Action, Plan } from './plan-types.js';
+import type { FileAction, Plan, RuntimePlan } from './plan-types.js';
 
-// What `plan` / `join --dry-run` print: a unified diff of every file, then the daemon action.
+// What `plan` / `join --dry-run` print: a unified diff of every file, runtime by runtime, then how
+// each runtime learns of it. The same words go to the JSON (`activation`: none | reload | restart).
 
-const daemonLines: Record<Plan['daemon'], string> = {
-  reload: 'dockerd: reload (SIGHUP; running containers keep running)',
-  restart: 'dockerd: restart',
-  none: 'dockerd: no signal',
+const activationLine = (r: RuntimePlan): string => {
+  const how = r.activationDetail === undefined ? '' : ` (${r.activationDetail})`;
+  if (r.activation === 'none') return `${r.label}: no reload or restart${how}`;
+  return `${r.label}: ${r.activation}${how}`;
 };
 
-export function actionDiff(action: Action): string {
+export function actionDiff(action: FileAction): string {
+  if (action.secret) return `--- ${action.path}\n+++ ${action.path}\n(contents not shown: the file holds a secret)\n`;
   const before = action.before;
   const after = action.kind === 'write-file' ? action.after : undefined;
   return createTwoFilesPatch(
@@ -23,38 +25,55 @@ export function actionDiff(action: Action): string {
   );
 }
 
+const upToDate = (plan: Plan) => plan.runtimes.every((r) => r.actions.length === 0 && r.activation === 'none');
+
 export function renderPlanDiff(plan: Plan): string {
-  if (plan.actions.length === 0 && plan.daemon === 'none') {
+  const warnings = [...plan.warnings, ...plan.runtimes.flatMap((r) => r.warnings)].map((w) => `warning: ${w}`);
+  if (upToDate(plan)) {
     const note = plan.journal?.op === 'forget' ? ` (regsetup forgets ${plan.registry})` : '';
-    return [`${plan.registry}: already up to date${note}.`, ...plan.warnings.map((w) => `warning: ${w}`)].join('\n') + '\n';
+    return [`${plan.registry}: already up to date${note}.`, ...warnings].join('\n') + '\n';
   }
-  const parts = plan.actions.map((action) => `# ${action.reason}\n${actionDiff(action)}`);
-  parts.push(daemonLines[plan.daemon]);
-  parts.push(...(plan.cleanup ?? []).map((c) => `then, once dockerd shows it: remove ${c.path} (${c.reason})`));
-  parts.push(...plan.warnings.map((w) => `warning: ${w}`));
+  const parts: string[] = [];
+  for (const r of plan.runtimes) {
+    parts.push(...r.actions.map((action) => `# ${r.label}: ${action.reason}\n${actionDiff(action)}`));
+    parts.push(activationLine(r));
+    parts.push(...(r.cleanup ?? []).map((c) => `then, once ${r.label} shows it: remove ${c.path} (${c.reason})`));
+  }
+  parts.push(...warnings);
   return `${parts.join('\n')}\n`;
 }
 
 const octal = (mode: number) => `0${mode.toString(8).padStart(3, '0')}`;
+
+const actionJson = (runtime: string) => (action: FileAction) => ({
+  runtime,
+  kind: action.kind,
+  path: action.path,
+  reason: action.reason,
+  change: action.kind === 'remove-file' ? 'removed' : action.before === undefined ? 'created' : 'modified',
+  ...(action.kind === 'write-file' ? { mode: octal(action.mode) } : {}),
+  diff: actionDiff(action),
+});
 
 /** The plan as one JSON-ready object (for `plan --json`, `join --dry-run --json`, the agent's log). */
 export function planToJson(plan: Plan): Record<string, unknown> {
   return {
     operation: plan.operation,
     registry: plan.registry,
-    upToDate: plan.actions.length === 0 && plan.daemon === 'none',
-    actions: plan.actions.map((action) => ({
-      kind: action.kind,
-      path: action.path,
-      reason: action.reason,
-      change: action.kind === 'remove-file' ? 'removed' : action.before === undefined ? 'created' : 'modified',
-      ...(action.kind === 'write-file' ? { mode: octal(action.mode) } : {}),
-      diff: actionDiff(action),
+    upToDate: upToDate(plan),
+    runtimes: plan.runtimes.map((r) => ({
+      runtime: r.runtime,
+      kind: r.kind,
+      label: r.label,
+      activation: r.activation,
+      actions: r.actions.map(actionJson(r.runtime)),
+      unchanged: r.unchanged,
+      warnings: r.warnings,
+      ...(r.cleanup === undefined ? {} : { cleanup: r.cleanup.map(({ path, reason }) => ({ path, reason })) }),
     })),
-    unchanged: plan.unchanged,
-    daemon: plan.daemon,
-    warnings: plan.warnings,
-    ...(plan.cleanup === undefined ? {} : { cleanup: plan.cleanup.map(({ path, reason }) => ({ path, reason })) }),
+    actions: plan.runtimes.flatMap((r) => r.actions.map(actionJson(r.runtime))),
+    unchanged: plan.runtimes.flatMap((r) => r.unchanged),
+    warnings: [...plan.warnings, ...plan.runtimes.flatMap((r) => r.warnings)],
     ...(plan.journal === undefined ? {} : { journal: plan.journal }),
   };
 }

@@ -1,56 +1,104 @@
-import type { DesiredState } from './desired-state.js';
-import type { JournalEntry } from './journal.js';
+import type { RestartPolicy } from './desired-state.js';
+import type { JournalEntry, JournalFile } from './journal.js';
+import type { MirrorPair } from './mirrors.js';
 
 /**
- * The desired state once the caller has done the network work: `auto` mirrors probed
- * into concrete URLs (or dropped) and the CA fetched, checked against the pin, accepted.
+ * The desired state once the network work is done: `auto` mirrors probed into concrete URLs
+ * (or dropped), `--mirror-for` pairs added, the CA fetched, checked against the pins, accepted.
+ * This is what every runtime's pure planner gets.
  */
-export interface ResolvedDesired extends Omit<DesiredState, 'mirrors'> {
-  /** Normalised mirror URLs; empty for `none` or when `auto` found no mirror. */
-  mirrors: string[];
-  /** The CA to install for the registry (and the push registry); undefined = install none. */
-  caPem?: string;
-  caFingerprint?: string;
+export interface ResolvedDesired {
+  /** host[:port], parsed once (core/registry-name.ts). */
+  registry: string;
+  pushRegistry?: string;
+  /** Every mirror asked for, Docker Hub's and others'; each runtime takes what it can use. */
+  mirrors: MirrorPair[];
+  insecure: boolean;
+  /** CA certificates to trust for the registry and push registry; empty = the system store suffices. Several during a rotation. */
+  caPems: string[];
+  /** A client certificate and key (PEM contents) to present, when the registry wants one. */
+  clientCert?: { cert: string; key: string };
+  restart: RestartPolicy;
+  kubeletCredentialProvider: boolean;
+  migrateContainerdMirrors: boolean;
+  k3sStoreAuthPlaintext: boolean;
+  /** Only with k3sStoreAuthPlaintext: k3s takes credentials nowhere but in registries.yaml. */
+  plaintextAuth?: { username: string; password: string };
 }
 
-export type DaemonAction = 'reload' | 'restart' | 'none';
+/** The registries a join touches, registry first. */
+export const joinHosts = (d: Pick<ResolvedDesired, 'registry' | 'pushRegistry'>): string[] =>
+  [...new Set([d.registry, ...(d.pushRegistry === undefined ? [] : [d.pushRegistry])])];
 
-export type Action =
-  | { kind: 'write-file'; path: string; before?: string; after: string; mode: number; reason: string }
-  | { kind: 'remove-file'; path: string; before: string; reason: string };
+/** How a runtime learns of the change: nothing (files read per pull), a reload (SIGHUP), or a restart. */
+export type Activation = 'none' | 'reload' | 'restart';
+
+export type FileAction =
+  | {
+      kind: 'write-file';
+      path: string;
+      before?: string;
+      after: string;
+      mode: number;
+      reason: string;
+      /** Holds a secret (a client key, plaintext k3s auth): never shown in a diff or JSON. */
+      secret?: boolean;
+    }
+  | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean };
+
+/** A file to remove once the runtime has confirmed the plan, if it still reads `ifContent`. */
+export interface Cleanup {
+  path: string;
+  ifContent: string;
+  reason: string;
+}
+
+/** A journal file record whose backup path apply fills in once it has made the backup. */
+export type PlannedFile = Omit<JournalFile, 'previous'> & { previous?: { sha256: string; backupPath?: string } };
+export type PlannedRecord = { kind: string; files: PlannedFile[]; [key: string]: unknown };
+
+/** One runtime session's part of a plan. */
+export interface RuntimePlan {
+  /** The session id, also its key in the journal: docker, docker-rootless:1001, containerd, podman, … */
+  runtime: string;
+  kind: string;
+  /** How a person calls it: "dockerd", "containerd (CRI)". */
+  label: string;
+  /** Host paths, in the order apply runs them. */
+  actions: FileAction[];
+  /** Files looked at and already as desired. */
+  unchanged: string[];
+  activation: Activation;
+  /** How, in a few words: "SIGHUP; running containers keep running". */
+  activationDetail?: string;
+  /** What the session's confirm checks once the runtime has the new files (plain data). */
+  expect?: unknown;
+  /** What confirm checks after a rollback: the runtime back on its old settings. */
+  expectBefore?: unknown;
+  warnings: string[];
+  /** The runtime's journal record after the plan: undefined = as it is, null = forget it. */
+  record?: PlannedRecord | null;
+  cleanup?: Cleanup[];
+}
 
 /** What apply records in the journal, under the lock, before it writes any host file. */
 export type JournalUpdate =
   | { op: 'record'; entry: PlannedJournalEntry }
   | { op: 'forget'; registry: string };
 
-/**
- * A journal entry whose `previous` files name only their hash: the backup path is known
- * only once apply has made the backup, and apply fills it in.
- */
-export type PlannedJournalEntry = Omit<JournalEntry, 'files'> & {
-  files: Array<{ path: string; sha256: string; previous?: { sha256: string; backupPath?: string } }>;
-};
+export type PlannedJournalEntry = Omit<JournalEntry, 'runtimes'> & { runtimes: Record<string, PlannedRecord> };
 
 export interface Plan {
   operation: 'join' | 'leave';
   registry: string;
-  /** The daemon.json this plan edits: apply confirms its keys with `docker info`. */
-  daemonJsonPath: string;
-  /** Host paths, in the order apply runs them. */
-  actions: Action[];
-  /** Files looked at and already as desired (reported as "unchanged"). */
-  unchanged: string[];
-  daemon: DaemonAction;
+  runtimes: RuntimePlan[];
   warnings: string[];
   /** undefined when the journal already says it all. */
   journal?: JournalUpdate;
-  /**
-   * Files to remove once dockerd has confirmed the plan, if they still read `ifContent`: a
-   * daemon.json join created is emptied first (dockerd keeps an absent key on SIGHUP), then removed.
-   */
-  cleanup?: Array<{ path: string; ifContent: string; reason: string }>;
 }
 
+export const planActions = (plan: Plan): FileAction[] => plan.runtimes.flatMap((r) => r.actions);
+
 /** Nothing to write, nothing to record, nobody to signal: "already up to date". */
-export const isEmptyPlan = (plan: Plan): boolean => plan.actions.length === 0 && plan.journal === undefined && plan.daemon === 'none';
+export const isEmptyPlan = (plan: Plan): boolean =>
+  plan.journal === undefined && plan.runtimes.every((r) => r.actions.length === 0 && r.activation === 'none');

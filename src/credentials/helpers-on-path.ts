@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
 import { posix } from 'node:path';
+import { homeDir } from '../host/user.js';
 import type { Files } from '../host/files.js';
 
 export interface FoundHelper {
@@ -36,7 +36,7 @@ export async function helpersOnPath(files: Files, env: NodeJS.ProcessEnv): Promi
 
 /** pass keeps its store in $PASSWORD_STORE_DIR or ~/.password-store; `pass init` writes .gpg-id. */
 export function passStoreDir(env: NodeJS.ProcessEnv): string {
-  return env.PASSWORD_STORE_DIR || posix.join(env.HOME || homedir(), '.password-store');
+  return env.PASSWORD_STORE_DIR || posix.join(homeDir(env), '.password-store');
 }
 
 export interface PassState {

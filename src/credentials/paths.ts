@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
 import { posix } from 'node:path';
+import { homeDir } from '../host/user.js';
 
 export interface CredentialPaths {
   /** Holds config.json (which backend) and, for the file backend, credentials.json. */
@@ -14,7 +14,7 @@ export interface CredentialPaths {
  * data and config directories. REGSETUP_CREDENTIALS_DIR / REGSETUP_CREDENTIALS_KEY_DIR move them.
  */
 export function credentialPaths(env: NodeJS.ProcessEnv, uid: number): CredentialPaths {
-  const home = env.HOME || homedir();
+  const home = homeDir(env);
   const storeDir = env.REGSETUP_CREDENTIALS_DIR
     || (uid === 0 ? '/var/lib/regsetup/credentials' : posix.join(env.XDG_DATA_HOME || posix.join(home, '.local/share'), 'regsetup/credentials'));
   const keyDir = env.REGSETUP_CREDENTIALS_KEY_DIR

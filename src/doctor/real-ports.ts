@@ -4,9 +4,10 @@ import { findDockerd, flagSources } from '../host/dockerd.js';
 import { nodeFiles } from '../host/files.js';
 import { resolveHostPath, rooted } from '../host/host-path.js';
 import { certsDirCas, systemCaPems } from '../host/tls.js';
-import { CERTS_DIR } from '../join/host.js';
+import { CERTS_DIR } from '../runtimes/docker/session.js';
 import { probeMirror } from '../verify/mirror-probe.js';
 import { runVerify } from '../verify/suite.js';
+import type { VerifyRuntime } from '../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../verify/types.js';
 import type { CredentialsReport } from './credentials-report.js';
 import type { DoctorPorts, FixFactory } from './ports.js';
@@ -18,7 +19,7 @@ export interface RealPortsOptions {
   fixes: FixFactory;
   credentials(): Promise<CredentialsReport>;
   /** The verification suite's input and ports for one target (verify's own setup). */
-  verifySetup(target: Target): Promise<{ input: VerifyInput; ports: VerifyPorts }>;
+  verifySetup(target: Target): Promise<{ input: VerifyInput; ports: VerifyPorts; runtimes: VerifyRuntime[] }>;
 }
 
 /** The host, as doctor's checks see it. */
@@ -36,8 +37,8 @@ export function realDoctorPorts(o: RealPortsOptions): DoctorPorts {
     readCertsDir: (hostPort) => certsDirCas(certsRoot, hostPort),
     certsDirs: () => files.readdir(CERTS_DIR),
     verify: async (target) => {
-      const { input, ports } = await o.verifySetup(target);
-      return runVerify(input, ports);
+      const { input, ports, runtimes } = await o.verifySetup(target);
+      return runVerify(input, ports, runtimes);
     },
     probeMirror: async (mirror, repo, tag) => probeMirror({ certsRoot, systemPems: await pems, now: systemClock.now }, mirror, repo, tag),
     credentials: o.credentials,

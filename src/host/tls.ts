@@ -16,6 +16,8 @@ export interface CertInfo {
   validTo: Date;
   /** `sha256:` + lowercase hex of the DER, the form `--ca-fingerprint` takes. */
   fingerprint256: string;
+  /** `sha256:` + lowercase hex of the public key's SPKI DER: kubeadm's --discovery-token-ca-cert-hash. */
+  spki256: string;
   isCA: boolean;
   selfSigned: boolean;
   subjectAltName?: string;
@@ -129,6 +131,7 @@ export function certInfo(pem: string): CertInfo {
     validFrom: x.validFromDate,
     validTo: x.validToDate,
     fingerprint256: `sha256:${createHash('sha256').update(x.raw).digest('hex')}`,
+    spki256: `sha256:${createHash('sha256').update(x.publicKey.export({ type: 'spki', format: 'der' })).digest('hex')}`,
     isCA: x.ca,
     selfSigned: x.checkIssued(x) && x.verify(x.publicKey),
     subjectAltName: x.subjectAltName,

@@ -1,5 +1,5 @@
-import { BlockList, isIP } from 'node:net';
 import type { DockerInfo } from '../host/docker-api.js';
+import { inCidrs } from '../host/ip.js';
 
 // dockerd's rule (registry/config.go isSecureIndex): a name listed in IndexConfigs decides;
 // otherwise the registry is insecure when one of its IPs is inside an insecure CIDR.
@@ -9,11 +9,5 @@ export function isInsecure(hostPort: string, addresses: string[], info: DockerIn
   const entries = info ? info.insecureRegistryCidrs : fileEntries;
   if (!info && fileEntries.some((e) => e.toLowerCase() === hostPort.toLowerCase())) return true;
   const cidrs = [...entries, ...(info ? [] : ['127.0.0.0/8'])].filter((e) => e.includes('/'));
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [net, bits] = cidr.split('/');
-    const family = isIP(net ?? '') === 6 ? 'ipv6' : 'ipv4';
-    if (isIP(net ?? '')) list.addSubnet(net!, Number(bits), family);
-  }
-  return addresses.some((a) => isIP(a) !== 0 && list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4'));
+  return addresses.some((a) => inCidrs(a, cidrs));
 }

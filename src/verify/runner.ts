@@ -9,6 +9,8 @@ export interface RunContext {
   pushRegistry?: string;
   /** Facts the diagnosis needs beyond the error text (credentials sent, measured skew). */
   context?: () => DiagnosisContext;
+  /** The runtime session a step belongs to (its report says so); undefined for the network steps. */
+  runtimeOf?: (step: Step<never>) => string | undefined;
   onStart?(name: string): void;
   onDone?(report: StepReport): void;
 }
@@ -29,6 +31,11 @@ export async function runSteps<S>(steps: Step<S>[], state: S, ctx: RunContext): 
       report = await runOne(step, state, ctx);
       report.ms = Math.max(0, Math.round(ctx.clock.now() - started));
       if (!report.ok) failed.add(step.name);
+    }
+    const runtime = ctx.runtimeOf?.(step as Step<never>);
+    if (runtime !== undefined) {
+      const { name, ...rest } = report;
+      report = { name, runtime, ...rest };
     }
     reports.push(report);
     ctx.onDone?.(report);

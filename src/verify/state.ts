@@ -19,9 +19,9 @@ export interface Endpoint {
 export interface VerifyState {
   input: VerifyInput;
   ports: VerifyPorts;
-  /** The running daemon's view, or why it could not be had (steps that need it fail with this). */
-  daemon: { info: DockerInfo } | { error: unknown };
-  /** daemon.json's insecure-registries, used when the daemon cannot be asked. */
+  /** dockerd's view, when a Docker session takes part: it decides which registries are insecure (TLS step). */
+  dockerInfo?: DockerInfo;
+  /** Insecure entries the runtimes' files name, used when no daemon can be asked. */
   fileInsecure: string[];
   /** host[:port] → the addresses it resolved to (insecure CIDRs are matched against them). */
   addresses: Map<string, string[]>;
@@ -40,11 +40,6 @@ export function endpointOf(s: VerifyState, ref: RegistryRef): Endpoint {
   const endpoint = s.endpoints.get(ref.hostPort);
   if (!endpoint?.baseUrl) throw new Error(`no working endpoint for ${ref.hostPort}`);
   return endpoint;
-}
-
-export function daemonInfo(s: VerifyState): DockerInfo {
-  if ('info' in s.daemon) return s.daemon.info;
-  throw s.daemon.error;
 }
 
 /** The registry API client of a step: the endpoint's scheme and trust, and the credentials found for it unless anonymous. */

@@ -1,51 +1,51 @@
-import { parseDaemonJson } from '../core/daemon-json.js';
 import { systemCaPems } from '../host/tls.js';
+import type { VerifyRuntime } from './runtime-context.js';
 import { runSteps } from './runner.js';
 import type { VerifyState } from './state.js';
 import { clock } from './steps/clock.js';
-import { daemonConfig } from './steps/daemon-config.js';
-import { mirrorPull, registryPull } from './steps/daemon-pull.js';
 import { reachability, tls } from './steps/network.js';
-import { pushRoundtrip } from './steps/push-roundtrip.js';
 import { pushAccess, registryApi } from './steps/registry-api.js';
-import type { StepReport, VerifyInput, VerifyPorts, VerifyReport } from './types.js';
+import type { Step, StepReport, VerifyInput, VerifyPorts, VerifyReport } from './types.js';
 
-export const verifySteps = [reachability, tls, clock, registryApi, pushAccess, mirrorPull, registryPull, pushRoundtrip, daemonConfig];
+/** The runtime-neutral steps: the registry as any runtime will reach it (network, TLS, clock, auth, push access). */
+export const networkSteps: Array<Step<VerifyState>> = [reachability, tls, clock, registryApi, pushAccess];
 
 export interface VerifyResult {
   report: VerifyReport;
   clockSkewMs?: number;
 }
 
-async function fileInsecureEntries(ports: VerifyPorts, path: string): Promise<string[]> {
-  try {
-    const file = parseDaemonJson((await ports.files.readText(path)) ?? '', path);
-    return Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as string[]) : [];
-  } catch {
-    return []; // the daemon-config step reports a malformed file
-  }
-}
-
-/** The verification suite: every step, in order, each with its timing and, on failure, cause and fix. */
+/**
+ * The verification suite: the network steps once, then every runtime's own steps (pulls through its
+ * daemon, the push round trip, its effective config), each with its timing and, on failure, cause and fix.
+ */
 export async function runVerify(
   input: VerifyInput,
   ports: VerifyPorts,
+  runtimes: readonly VerifyRuntime[],
   progress: { onStart?(name: string): void; onDone?(step: StepReport): void } = {},
 ): Promise<VerifyResult> {
+  const docker = runtimes.find((r) => r.dockerInfo !== undefined);
   const state: VerifyState = {
     input,
     ports,
-    daemon: await ports.docker.info().then(
-      (info) => ({ info }),
-      (error: unknown) => ({ error }),
-    ),
-    fileInsecure: await fileInsecureEntries(ports, input.daemonJsonPath),
+    ...(docker?.dockerInfo ? { dockerInfo: docker.dockerInfo } : {}),
+    fileInsecure: runtimes.flatMap((r) => r.fileInsecure ?? []),
     addresses: new Map(),
     endpoints: new Map(),
     credentials: new Map(),
     systemPems: await systemCaPems({ root: input.root === '/' ? '' : input.root }),
   };
-  const steps = await runSteps(verifySteps, state, {
+  // One list: a runtime step may need a network step (registry-pull needs registry-api).
+  const tagged = new Map<Step<VerifyState>, string>();
+  const steps = [...networkSteps];
+  for (const r of runtimes) {
+    for (const step of r.steps) {
+      tagged.set(step, r.id);
+      steps.push(step);
+    }
+  }
+  const reports = await runSteps(steps, state, {
     clock: ports.clock,
     registry: input.registry.hostPort,
     pushRegistry: input.pushRegistry.hostPort,
@@ -53,13 +53,14 @@ export async function runVerify(
       hadCredentials: [...state.credentials.values()].some(Boolean),
       ...(state.clockSkewMs === undefined ? {} : { clockSkewMs: state.clockSkewMs, maxSkewSeconds: input.maxClockSkewSeconds }),
     }),
+    runtimeOf: (step) => tagged.get(step),
     ...progress,
   });
   const report: VerifyReport = {
-    ok: steps.every((s) => s.ok),
+    ok: reports.every((s) => s.ok),
     registry: input.registry.hostPort,
     pushRegistry: input.pushRegistry.hostPort,
-    steps,
+    steps: reports,
   };
   return { report, ...(state.clockSkewMs === undefined ? {} : { clockSkewMs: state.clockSkewMs }) };
 }

@@ -2,7 +2,6 @@ import type { Diagnosis } from '../core/diagnosis.js';
 import type { RegistryRef } from '../core/registry-name.js';
 import type { Clock } from '../host/clock.js';
 import type { Credentials } from '../host/credential-lookup.js';
-import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
 
 export interface VerifyInput {
@@ -14,21 +13,21 @@ export interface VerifyInput {
   /** Given on the command line; else looked up in the user's Docker config per registry. */
   credentials?: Credentials;
   dockerConfigDir: string;
-  /** Host paths (certs.d, daemon.json) are resolved under this prefix. */
+  /** Host paths (certs.d) are resolved under this prefix. */
   root: string;
-  /** The running dockerd's daemon.json (its --config-file), already under root. */
-  daemonJsonPath: string;
 }
 
 export interface VerifyPorts {
+  /** Not rooted: steps resolve host paths under input.root themselves. */
   files: Files;
-  docker: DockerApi;
   clock: Clock;
 }
 
 /** What one step reports (the JSON of `verify --json`). */
 export interface StepReport {
   name: string;
+  /** The runtime session whose daemon ran the step (pulls, pushes, effective config); absent for the network steps. */
+  runtime?: string;
   ok: boolean;
   skipped?: boolean;
   ms: number;

@@ -100,7 +100,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
 
     const r = await regsetup([...joinArgs(), '--username', 'admin', '--password-stdin'], { input: asAdmin.input(), env: credEnv });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ ok: true, registry: lab.hosts.group, daemon: 'reloaded', verify: { ok: true } });
+    expect(r.json).toMatchObject({ ok: true, changed: true, registry: lab.hosts.group, runtimes: [{ runtime: 'docker', activation: 'reload', activated: true }], verify: { ok: true } });
     expect(typeof r.json.clockSkewSeconds).toBe('number');
 
     const after = JSON.parse(readDaemon()!);
@@ -149,7 +149,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     const since = Date.now();
     const r = await regsetup([...joinArgs(), '--no-verify']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json.daemon).toBe('unchanged');
+    expect(r.json).toMatchObject({ changed: false, runtimes: [{ runtime: 'docker', activation: 'none', activated: false }] });
     expect(r.json.changes.every((c: { change: string }) => c.change === 'unchanged')).toBe(true);
     expect(r.stderr).toContain('already up to date');
     expect(readDaemon()).toBe(before);
@@ -168,7 +168,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     const drifted = await regsetup(['status', '--json']);
     writeFileSync(ca, saved);
     expect(drifted.exitCode).toBe(3);
-    expect(drifted.json.registries[0].files).toEqual([{ path: ca, state: 'changed' }]);
+    expect(drifted.json.registries[0].runtimes[0].drift).toEqual([{ what: `${ca} is changed`, path: ca }]);
   });
 
   it.each([

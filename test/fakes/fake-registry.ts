@@ -63,6 +63,8 @@ export interface FakeRegistryOptions {
   tls?: { cert: string; key: string };
   /** Overrides the realm in the Bearer challenge (e.g. an unreachable one). */
   realm?: string;
+  /** Static files served on GET outside /v2/ (e.g. a CA at /ca.crt, as Nexus and Harbor publish one). */
+  files?: Record<string, string>;
 }
 
 type Grant = { user?: string; access: Set<string> }; // "repo:action"
@@ -109,6 +111,8 @@ export class FakeRegistry {
       send(status, { 'content-type': 'application/json', ...headers }, JSON.stringify({ errors: [{ code, message, detail: null }] }));
 
     if (url.pathname === '/token') return this.token(req, url, send, fail);
+    const file = this.opts.files?.[url.pathname];
+    if (file !== undefined && method === 'GET') return send(200, { 'content-type': 'application/x-pem-file' }, file);
     const m = /^\/v2\/(.+)\/(blobs\/uploads\/|blobs\/uploads\/[^/]+|blobs\/sha256:[a-f0-9]{64}|manifests\/[^/]+)$/.exec(url.pathname);
     if (url.pathname !== '/v2/' && m === null) return fail(404, 'NOT_FOUND', 'no route');
     const [repo, rest] = m ? [m[1]!, m[2]!] : ['', ''];

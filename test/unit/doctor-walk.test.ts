@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyJournal, recordJoin } from '../../src/core/journal.js';
 import { passFix } from '../../src/doctor/fixes/credential-fixes.js';
 import { planPreview } from '../../src/doctor/fixes/plan-fix.js';
-import { planJoin } from '../../src/core/plan.js';
-import { desired, snapshot } from './helpers/join-fixtures.js';
+import { desired, planJoin, snapshot } from './helpers/join-fixtures.js';
 import { changeLine, compareFindings, findingLines, summaryLine } from '../../src/doctor/render.js';
 import { collectTargets, explicitTarget } from '../../src/doctor/targets.js';
 import { findingJson, type Finding } from '../../src/doctor/types.js';
@@ -79,7 +78,12 @@ describe('rendering', () => {
 });
 
 describe('targets', () => {
-  const entry = { registry: 'group.example.com', pushRegistry: 'group.example.com:8083', joinedAt: '2026-01-01T00:00:00.000Z', daemonJsonPath: '/etc/docker/daemon.json', added: { mirrors: [], insecure: [] }, files: [] };
+  const entry = {
+    registry: 'group.example.com',
+    pushRegistry: 'group.example.com:8083',
+    joinedAt: '2026-01-01T00:00:00.000Z',
+    runtimes: { docker: { kind: 'docker', daemonJsonPath: '/etc/docker/daemon.json', added: { mirrors: [], insecure: [] }, files: [] } },
+  };
 
   it('collects every registry the host is set up for, once, pushing only where it logs in or joined', () => {
     const targets = collectTargets({
@@ -129,7 +133,7 @@ describe('the pass fix', () => {
 describe('planPreview', () => {
   it('names a CA file and shows daemon.json as a diff, then how dockerd learns of it', () => {
     const plan = planJoin(snapshot({ daemonJsonText: '{\n  "debug": true\n}\n' }), desired({ mirrors: [], insecure: true }), Date.parse('2026-05-01T10:00:00Z'));
-    const lines = planPreview(plan);
+    const lines = planPreview({ operation: 'join', sessions: [], plan, replan: async () => plan });
     expect(lines[0]).toMatch(/^create \/etc\/docker\/certs.d\/nexus.example.com\/ca.crt \(trust the CA/);
     expect(lines).toContain('+  "insecure-registries": [');
     expect(lines.at(-1)).toMatch(/^dockerd: reload/);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { desiredFromFlags } from '../../src/core/desired-state.js';
 import { nodeFiles } from '../../src/host/files.js';
 import { closeHttpAgents } from '../../src/host/http.js';
-import { resolveCa } from '../../src/join/ca.js';
+import { resolveCa } from '../../src/preflight/ca.js';
 import { FakeRegistry, makeTestPki, type TestPki } from '../fakes/fake-registry.js';
 
 // A real TLS server on loopback with a CA made for the test: the CA decision is checked against
@@ -22,10 +22,12 @@ describe('resolveCa', () => {
     ...(confirm ? { confirm } : {}),
   });
   const desired = (flags: Record<string, unknown>) => desiredFromFlags(ref.hostPort, { caFile: '/ca.crt', ...flags });
+  const fromUrl = (flags: Record<string, unknown>) => desiredFromFlags(ref.hostPort, { caUrl: `${registry.url}/ca.crt`, ...flags });
+  const spki = () => `sha256:${createHash('sha256').update(new X509Certificate(pki.ca).publicKey.export({ type: 'spki', format: 'der' })).digest('hex')}`;
 
   beforeAll(async () => {
     pki = makeTestPki(['good', 'wrongName']);
-    registry = await FakeRegistry.start({ tls: pki.leaves.good });
+    registry = await FakeRegistry.start({ tls: pki.leaves.good, files: { '/ca.crt': pki.ca } });
     const port = Number(new URL(registry.url).port);
     ref = { host: '127.0.0.1', port, hostPort: `127.0.0.1:${port}` };
   });
@@ -40,28 +42,46 @@ describe('resolveCa', () => {
 
   it('accepts a pinned CA that signs the registry certificate', async () => {
     const decision = await resolveCa(desired({ caFingerprint: fingerprint() }), ref, ports());
-    expect(decision).toMatchObject({ source: 'file', info: { fingerprint256: fingerprint(), isCA: true } });
+    expect(decision).toMatchObject({ source: 'file', info: { fingerprint256: fingerprint(), isCA: true }, matched: { form: 'certificate' } });
+  });
+
+  it("accepts kubeadm's form of a pin: the SHA-256 of the CA's public key (SPKI), and says so", async () => {
+    const notes: string[] = [];
+    const decision = await resolveCa(fromUrl({ caFingerprint: spki() }), ref, { ...ports(), note: (l: string) => void notes.push(l) });
+    expect(decision).toMatchObject({ source: 'url', matched: { pin: spki(), form: 'public key (SPKI)' } });
+    expect(notes.join('\n')).toContain('matches the public key (SPKI) pin');
+  });
+
+  it('takes several pins (a CA rotation): any match accepts', async () => {
+    const other = `sha256:${'1'.repeat(64)}`;
+    expect((await resolveCa(fromUrl({ caFingerprint: [other, fingerprint()] }), ref, ports())).matched?.pin).toBe(fingerprint());
+    await expect(resolveCa(fromUrl({ caFingerprint: [other, `sha256:${'2'.repeat(64)}`] }), ref, ports())).rejects.toMatchObject({ code: 'ERR_CA_PIN_MISMATCH' });
+  });
+
+  it("trusts a --ca-file without a pin: the operator's explicit choice, as curl --cacert", async () => {
+    expect(await resolveCa(desired({}), ref, ports())).toMatchObject({ source: 'file', pems: [pki.ca] });
   });
 
   it.each([
     ['a pin mismatch', { caFingerprint: `sha256:${'0'.repeat(64)}` }, 'ERR_CA_PIN_MISMATCH'],
-    ['an unpinned CA with nobody to ask', {}, 'ERR_CA_UNPINNED'],
+    ['an unpinned CA from a URL with nobody to ask', { caFile: undefined, caUrl: 'URL' }, 'ERR_CA_UNPINNED'],
     ['a server certificate given as the CA', { caFile: '/leaf.crt', trustOnFirstUse: true }, 'ERR_CA_INVALID'],
     ['a CA that did not sign the registry certificate', { caFile: '/other-ca.crt', trustOnFirstUse: true }, 'ERR_CA_MISMATCH'],
     ['a missing CA file', { caFile: '/nope.crt' }, 'ERR_CA_FILE'],
   ])('refuses %s', async (_what, flags, code) => {
-    await expect(resolveCa(desired(flags), ref, ports())).rejects.toMatchObject({ code });
+    const given = 'caUrl' in flags ? fromUrl({}) : desired(flags);
+    await expect(resolveCa(given, ref, ports())).rejects.toMatchObject({ code });
   });
 
   it('asks about an unpinned CA, showing its fingerprint, and honours the answer', async () => {
     const asked: string[] = [];
-    const yes = await resolveCa(desired({}), ref, ports(async (q) => (asked.push(q), true)));
-    expect(yes.pem).toBeDefined();
+    const yes = await resolveCa(fromUrl({}), ref, ports(async (q) => (asked.push(q), true)));
+    expect(yes.pems).toHaveLength(1);
     expect(asked[0]).toMatch(/SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
-    await expect(resolveCa(desired({}), ref, ports(async () => false))).rejects.toMatchObject({ code: 'ERR_CA_DECLINED' });
+    await expect(resolveCa(fromUrl({}), ref, ports(async () => false))).rejects.toMatchObject({ code: 'ERR_CA_DECLINED' });
   });
 
   it('accepts trust on first use without asking', async () => {
-    expect((await resolveCa(desired({ trustOnFirstUse: true }), ref, ports())).source).toBe('file');
+    expect((await resolveCa(fromUrl({ trustOnFirstUse: true }), ref, ports())).source).toBe('url');
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/core/digest.js';
-import { isEmptyPlan, planJoin, planLeave, planToJson, renderPlanDiff, type Plan } from '../../src/core/plan.js';
-import { afterPlan, CERTS, DAEMON_JSON, desired, pem, snapshot, failure } from './helpers/join-fixtures.js';
+import { planToJson, renderPlanDiff } from '../../src/core/plan-render.js';
+import { isEmptyPlan, planActions, type Plan } from '../../src/core/plan-types.js';
+import { afterPlan, CERTS, DAEMON_JSON, desired, dockerPart, pem, planJoin, planLeave, snapshot, failure } from './helpers/join-fixtures.js';
 
 const NOW = Date.parse('2026-05-01T10:00:00Z');
 const CA = `${CERTS}/nexus.example.com/ca.crt`;
@@ -13,30 +14,36 @@ const EXISTING = `{
 }
 `;
 
-const writeOf = (plan: Plan, path: string) => plan.actions.find((a) => a.path === path && a.kind === 'write-file') as
+const actions = (plan: Plan) => planActions(plan);
+const activation = (plan: Plan) => dockerPart(plan).activation;
+const warnings = (plan: Plan) => dockerPart(plan).warnings;
+const docker = (entry: Record<string, unknown>) => ({ runtimes: { docker: { kind: 'docker', ...entry } } });
+const writeOf = (plan: Plan, path: string) => actions(plan).find((a) => a.path === path && a.kind === 'write-file') as
   | { after: string; before?: string; mode: number }
   | undefined;
 
 describe('planJoin', () => {
   it('fresh host: creates daemon.json and the CA, reloads, journals both', () => {
     const plan = planJoin(snapshot(), desired(), NOW);
-    expect(plan.actions.map((a) => [a.kind, a.path, 'before' in a && a.before !== undefined])).toEqual([
+    expect(actions(plan).map((a) => [a.kind, a.path, 'before' in a && a.before !== undefined])).toEqual([
       ['write-file', CA, false],
       ['write-file', DAEMON_JSON, false],
     ]);
     expect(writeOf(plan, DAEMON_JSON)?.after).toBe('{\n  "registry-mirrors": [\n    "https://nexus.example.com"\n  ]\n}\n');
     expect(writeOf(plan, CA)).toMatchObject({ after: pem('lab CA'), mode: 0o644 });
-    expect(plan.daemon).toBe('reload');
+    expect(activation(plan)).toBe('reload');
     expect(plan.journal).toEqual({
       op: 'record',
       entry: {
         registry: 'nexus.example.com',
         joinedAt: '2026-05-01T10:00:00.000Z',
         updatedAt: '2026-05-01T10:00:00.000Z',
-        daemonJsonPath: DAEMON_JSON,
-        added: { mirrors: ['https://nexus.example.com'], insecure: [] },
-        files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
-        createdDaemonJson: true,
+        ...docker({
+          daemonJsonPath: DAEMON_JSON,
+          added: { mirrors: ['https://nexus.example.com'], insecure: [] },
+          files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
+          createdDaemonJson: true,
+        }),
       },
     });
   });
@@ -55,22 +62,22 @@ describe('planJoin', () => {
       }
       "
     `);
-    expect(plan.journal?.op === 'record' && plan.journal.entry.added.mirrors).toEqual(['https://nexus.example.com']);
+    expect(plan.journal?.op === 'record' && plan.journal.entry.runtimes.docker!.added).toEqual({ mirrors: ['https://nexus.example.com'], insecure: [] });
   });
 
   it('treats a trailing slash as the same mirror', () => {
     const text = '{ "registry-mirrors": ["https://nexus.example.com/"] }\n';
     const plan = planJoin(snapshot({ daemonJsonText: text }), desired({ caPem: undefined }), NOW);
-    expect(plan.actions).toEqual([]);
-    expect(plan.daemon).toBe('none');
-    expect(plan.unchanged).toEqual([DAEMON_JSON]);
+    expect(actions(plan)).toEqual([]);
+    expect(activation(plan)).toBe('none');
+    expect(dockerPart(plan).unchanged).toEqual([DAEMON_JSON]);
     // Set up by hand and not on record: the journal learns of it, owning nothing it did not add.
-    expect(plan.journal).toMatchObject({ op: 'record', entry: { registry: 'nexus.example.com', added: { mirrors: [], insecure: [] }, files: [] } });
+    expect(plan.journal).toMatchObject({ op: 'record', entry: { registry: 'nexus.example.com', ...docker({ added: { mirrors: [], insecure: [] }, files: [] }) } });
   });
 
   it('adds the registry and the push registry as insecure, with the CA for both', () => {
     const plan = planJoin(snapshot({ daemonJsonText: EXISTING }), desired({ pushRegistry: 'nexus.example.com:8443', insecure: true, mirrors: [] }), NOW);
-    expect(plan.actions.map((a) => a.path)).toEqual([CA, `${CERTS}/nexus.example.com:8443/ca.crt`, DAEMON_JSON]);
+    expect(actions(plan).map((a) => a.path)).toEqual([CA, `${CERTS}/nexus.example.com:8443/ca.crt`, DAEMON_JSON]);
     expect(JSON.parse(writeOf(plan, DAEMON_JSON)!.after)['insecure-registries']).toEqual(['nexus.example.com', 'nexus.example.com:8443']);
   });
 
@@ -78,17 +85,17 @@ describe('planJoin', () => {
     const first = snapshot({ daemonJsonText: EXISTING });
     const second = planJoin(afterPlan(first, planJoin(first, desired(), NOW)), desired(), NOW + 60_000);
     expect(isEmptyPlan(second)).toBe(true);
-    expect(second.actions).toEqual([]);
-    expect(second.daemon).toBe('none');
-    expect(second.unchanged).toEqual([CA, DAEMON_JSON]);
+    expect(actions(second)).toEqual([]);
+    expect(activation(second)).toBe('none');
+    expect(dockerPart(second).unchanged).toEqual([CA, DAEMON_JSON]);
     expect(renderPlanDiff(second)).toBe('nexus.example.com: already up to date.\n');
   });
 
   it('keeps the same CA when it is already there, wrapped differently', () => {
     const rewrapped = pem('lab CA').replace('\n-----END', '\r\n-----END');
     const plan = planJoin(snapshot({ existingCaFiles: { 'nexus.example.com': { 'ca.crt': rewrapped } } }), desired(), NOW);
-    expect(plan.actions.map((a) => a.path)).toEqual([DAEMON_JSON]);
-    expect(plan.journal?.op === 'record' && plan.journal.entry.files).toEqual([]);
+    expect(actions(plan).map((a) => a.path)).toEqual([DAEMON_JSON]);
+    expect(plan.journal?.op === 'record' && plan.journal.entry.runtimes.docker!.files).toEqual([]);
   });
 
   it('refuses a key dockerd already takes as a flag, naming flag and source', () => {
@@ -103,7 +110,7 @@ describe('planJoin', () => {
 
   it('does not refuse a flag for a key it does not write', () => {
     const flagSources = [{ key: 'hosts', flag: '-H', value: 'fd://', source: 'argv of pid 7' }];
-    expect(planJoin(snapshot({ flagSources }), desired(), NOW).daemon).toBe('reload');
+    expect(activation(planJoin(snapshot({ flagSources }), desired(), NOW))).toBe('reload');
   });
 
   it('refuses to replace a CA it did not install, showing both fingerprints', () => {
@@ -120,7 +127,7 @@ describe('planJoin', () => {
     expect(writeOf(plan, CA)).toMatchObject({ before: pem('old CA'), after: pem('new CA') });
     expect(plan.journal?.op === 'record' && plan.journal.entry).toMatchObject({
       joinedAt: '2026-05-01T10:00:00.000Z',
-      files: [{ path: CA, sha256: sha256Hex(pem('new CA')) }],
+      ...docker({ files: [{ path: CA, sha256: sha256Hex(pem('new CA')) }] }),
     });
   });
 
@@ -133,14 +140,14 @@ describe('planJoin', () => {
   ] as const)('daemon action: $name', ({ restart, dockerd, daemon, warning }) => {
     const host = snapshot({ dockerd: { ...snapshot().dockerd, ...dockerd } });
     const plan = planJoin(host, desired({ restart }), NOW);
-    expect(plan.daemon).toBe(daemon);
-    if (warning === undefined) expect(plan.warnings).toEqual([]);
-    else expect(plan.warnings.join('\n')).toMatch(warning);
+    expect(activation(plan)).toBe(daemon);
+    if (warning === undefined) expect(warnings(plan)).toEqual([]);
+    else expect(warnings(plan).join('\n')).toMatch(warning);
   });
 
   it('a CA-only change does not signal dockerd (certs.d is read at every pull)', () => {
     const host = snapshot({ daemonJsonText: '{"registry-mirrors": ["https://nexus.example.com"]}' });
-    expect(planJoin(host, desired(), NOW).daemon).toBe('none');
+    expect(activation(planJoin(host, desired(), NOW))).toBe('none');
   });
 
   it('refuses to write entries dockerd would refuse', () => {
@@ -155,7 +162,7 @@ describe('planJoin', () => {
     expect(text).toContain(`+        "https://nexus.example.com"\n`);
     expect(text).toContain('dockerd: reload (SIGHUP');
     const json = planToJson(planJoin(snapshot(), desired(), NOW));
-    expect(json).toMatchObject({ registry: 'nexus.example.com', daemon: 'reload', upToDate: false });
+    expect(json).toMatchObject({ registry: 'nexus.example.com', upToDate: false, runtimes: [{ runtime: 'docker', activation: 'reload' }] });
     expect((json.actions as Array<{ change: string; mode: string }>).map((a) => [a.change, a.mode])).toEqual([['created', '0644'], ['created', '0644']]);
   });
 });
@@ -170,19 +177,19 @@ describe('planLeave', () => {
     expect(JSON.parse(left.daemonJsonText!)).toEqual({ ...JSON.parse(EXISTING), 'insecure-registries': [] });
     expect(left.existingCaFiles).toEqual({ 'nexus.example.com': {}, 'push.example.com': {} });
     expect(left.journal?.registries).toEqual({});
-    expect(plan.daemon).toBe('reload');
+    expect(activation(plan)).toBe('reload');
     // And joining again from there works, with nothing of the first join left over.
-    expect(planJoin(left, desired(), NOW).actions).toHaveLength(2);
+    expect(actions(planJoin(left, desired(), NOW))).toHaveLength(2);
   });
 
   it('removes a daemon.json join created, once dockerd has seen it emptied', () => {
     const bare = snapshot({ daemonJsonText: undefined });
     const joinPlan = planJoin(bare, desired(), NOW);
-    expect(joinPlan.journal).toMatchObject({ op: 'record', entry: { createdDaemonJson: true } });
+    expect(joinPlan.journal).toMatchObject({ op: 'record', entry: docker({ createdDaemonJson: true }) });
     const plan = planLeave(afterPlan(bare, joinPlan), 'nexus.example.com', NOW);
     const emptied = writeOf(plan, DAEMON_JSON)!.after;
     expect(JSON.parse(emptied)).toEqual({ 'registry-mirrors': [] });
-    expect(plan.cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, reason: expect.stringContaining('join created it') }]);
+    expect(dockerPart(plan).cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, reason: expect.stringContaining('join created it') }]);
     expect(renderPlanDiff(plan)).toContain(`remove ${DAEMON_JSON}`);
   });
 
@@ -190,27 +197,27 @@ describe('planLeave', () => {
     const bare = snapshot({ daemonJsonText: undefined });
     const joined = afterPlan(bare, planJoin(bare, desired(), NOW));
     const edited = { ...joined, daemonJsonText: joined.daemonJsonText!.replace('{', '{\n  "debug": true,') };
-    expect(planLeave(edited, 'nexus.example.com', NOW).cleanup).toBeUndefined();
+    expect(dockerPart(planLeave(edited, 'nexus.example.com', NOW)).cleanup).toBeUndefined();
   });
 
   it('keeps an entry the user had before join', () => {
     const mine = snapshot({ daemonJsonText: '{"registry-mirrors": ["https://nexus.example.com"]}' });
     const plan = planLeave(afterPlan(mine, planJoin(mine, desired(), NOW)), 'nexus.example.com', NOW);
-    expect(plan.actions.map((a) => [a.kind, a.path])).toEqual([['remove-file', CA]]);
-    expect(plan.daemon).toBe('none');
+    expect(actions(plan).map((a) => [a.kind, a.path])).toEqual([['remove-file', CA]]);
+    expect(activation(plan)).toBe('none');
   });
 
   it('leaves a CA alone that was changed by hand after join', () => {
     const edited = { ...joined, existingCaFiles: { ...joined.existingCaFiles, 'nexus.example.com': { 'ca.crt': pem('hand made') } } };
     const plan = planLeave(edited, 'nexus.example.com', NOW);
-    expect(plan.actions.map((a) => a.path)).toEqual([`${CERTS}/push.example.com/ca.crt`, DAEMON_JSON]);
-    expect(plan.warnings.join('\n')).toContain(`${CA} was changed after join`);
+    expect(actions(plan).map((a) => a.path)).toEqual([`${CERTS}/push.example.com/ca.crt`, DAEMON_JSON]);
+    expect(warnings(plan).join('\n')).toContain(`${CA} was changed after join`);
   });
 
   it('restores a file join replaced from its backup', () => {
     const journal = structuredClone(joined.journal!);
     const backupPath = '/var/lib/regsetup/backups/t/ca.crt';
-    journal.registries['nexus.example.com']!.files[0]!.previous = { backupPath, sha256: sha256Hex(pem('older CA')) };
+    journal.registries['nexus.example.com']!.runtimes.docker!.files[0]!.previous = { backupPath, sha256: sha256Hex(pem('older CA')) };
     const plan = planLeave({ ...joined, journal, backups: { [backupPath]: pem('older CA') } }, 'nexus.example.com', NOW);
     expect(writeOf(plan, CA)).toMatchObject({ before: pem('lab CA'), after: pem('older CA') });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runSteps } from '../../src/verify/runner.js';
 import type { Step } from '../../src/verify/types.js';
 import { hubRepository, hasDigest } from '../../src/verify/image-ref.js';
-import { uniqueTag } from '../../src/verify/steps/push-roundtrip.js';
+import { uniqueTag } from '../../src/runtimes/docker/verify/push-roundtrip.js';
 
 /** A clock that advances by the step's own declared cost, so timings are exact. */
 function fakeClock() {

@@ -4,7 +4,7 @@ import { DEFAULT_STATE_DIR } from '../../core/journal.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
-import { CERTS_DIR } from '../../join/host.js';
+import { CERTS_DIR } from '../../runtimes/docker/session.js';
 import { inspectCredentials } from '../../credentials/inspect.js';
 import { migrateFix, passFix } from '../../doctor/fixes/credential-fixes.js';
 import { hostFixes } from '../../doctor/fixes/host-fixes.js';
@@ -18,10 +18,12 @@ import { walkFixes, type FixOutcome } from '../../doctor/walk.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { credentialCommandPorts } from './credential-ports.js';
-import { verifySetup, type VerifyFlags } from './verify-input.js';
+import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
+import { detectSessions } from '../../runtimes/registry.js';
+import { hostOf } from './join.js';
 import { askYesNo } from '../prompt.js';
 
-type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string; trustOnFirstUse?: boolean };
+type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string[]; trustOnFirstUse?: boolean };
 
 /** The targets: the registry given, or every registry this host is set up for. */
 function discoverer(ports: DoctorPorts, registryArg: string | undefined, flags: Flags, env: NodeJS.ProcessEnv) {
@@ -46,10 +48,12 @@ function ports(ctx: CommandContext, registryArg: string | undefined, flags: Flag
       avoidPass: (registries) => passFix(credFix, registries),
     },
     credentials: () => inspectCredentials(creds, creds.dockerConfigDir),
-    verifySetup: (t) =>
-      t.registry.hostPort === registryArg && t.sources.includes('argument')
-        ? verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)
-        : verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort }),
+    verifySetup: async (t) => {
+      const setup = t.registry.hostPort === registryArg && t.sources.includes('argument')
+        ? await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)
+        : await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort });
+      return { ...setup, runtimes: await verifyRuntimes(verifySessions(await detectSessions(hostOf(ctx).ports, ['docker']))) };
+    },
   });
 }
 
@@ -69,7 +73,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   if (registryArg === undefined && (flags.username || flags.passwordStdin || flags.passwordFile || flags.pushRegistry)) {
     throw usageError('--username, --password-* and --push-registry need a <registry>', 'Name the registry they belong to: regsetup doctor <registry> --username …');
   }
-  if (flags.caFingerprint !== undefined) flags.caFingerprint = normalizeFingerprint(flags.caFingerprint); // a bad pin is bad usage, before any check
+  if (flags.caFingerprint !== undefined) flags.caFingerprint = flags.caFingerprint.map(normalizeFingerprint); // a bad pin is bad usage, before any check
   const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env);
   const p = ports(ctx, registryArg, flags, password);
   const discover = discoverer(p, registryArg, flags, ctx.env);

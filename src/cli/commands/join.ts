@@ -1,24 +1,27 @@
+import type { ApplyReport } from '../../apply/apply.js';
+import { applyPrepared, prepareJoin, type ConvergeIo } from '../../converge/converge.js';
 import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
 import { ExitCode } from '../../core/errors.js';
-import { planToJson, renderPlanDiff } from '../../core/plan.js';
-import { parseRegistry } from '../../core/registry-name.js';
+import { renderPlanDiff, planToJson } from '../../core/plan-render.js';
+import { joinHosts } from '../../core/plan-types.js';
 import { loginRegistry } from '../../credentials/login.js';
-import type { DockerApi } from '../../host/docker-api.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
-import { confirmAndApply, prepareJoin, type JoinIo } from '../../join/run-join.js';
+import { realHostPorts } from '../../runtimes/host-ports.js';
+import type { DockerSession } from '../../runtimes/docker/session.js';
+import type { RuntimeSession } from '../../runtimes/types.js';
 import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
-import { credentialCommandPorts } from './credential-ports.js';
-import { verifySetup, type VerifyFlags } from './verify-input.js';
 import { askYesNo } from '../prompt.js';
+import { credentialCommandPorts } from './credential-ports.js';
+import { verifyRuntimes, verifySetup, type VerifyFlags } from './verify-input.js';
 
 type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
 
 /** Who answers the plan's question: --yes, the operator on a terminal, or nobody (then it is an error). */
-export function operatorIo(ctx: CommandContext): Pick<JoinIo, 'yes' | 'note' | 'confirm'> {
+export function operatorIo(ctx: CommandContext): ConvergeIo {
   return {
     yes: ctx.global.yes,
     note: (line) => ctx.out.note(line),
@@ -26,38 +29,54 @@ export function operatorIo(ctx: CommandContext): Pick<JoinIo, 'yes' | 'note' | '
   };
 }
 
-function joinIo(ctx: CommandContext, flags: { hubImage: string }): JoinIo {
-  return { ...operatorIo(ctx), root: ctx.global.root, dockerHost: ctx.global.dockerHost, hubImage: flags.hubImage };
+export const hostOf = (ctx: CommandContext) => ({ ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env }) });
+
+/** What changed, per runtime, in the words the plan uses (activation: none | reload | restart). */
+export function appliedJson(applied: ApplyReport) {
+  const changes = applied.changes;
+  const changed = changes.some((c) => c.change !== 'unchanged') || applied.runtimes.some((r) => r.activated);
+  return {
+    changed,
+    changes,
+    runtimes: applied.runtimes.map((r) => ({ ...r, changes: changes.filter((c) => c.runtime === r.runtime) })),
+  };
 }
 
-/** `regsetup join`: preflight → plan → confirm → apply → reload → confirm → verify. */
+export function appliedLine(registry: string, applied: ApplyReport): string {
+  const changed = applied.changes.filter((c) => c.change !== 'unchanged');
+  const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${r.label}: ${r.activation} (done)`);
+  if (changed.length === 0 && activated.length === 0) return `${registry}: already up to date`;
+  return `${registry}: ${[...changed.map((c) => `${c.change} ${c.path}`), ...activated].join(', ')}`;
+}
+
+/** `regsetup join`: preflight → plan → confirm → apply → activate → confirm → verify, for every runtime on the node. */
 export const run: Runner = async (ctx, [registryArg], opts) => {
   const flags = opts as unknown as Flags;
   const desired = desiredFromFlags(registryArg!, flags);
-  const io = joinIo(ctx, flags);
+  const io = operatorIo(ctx);
+  const host = hostOf(ctx);
   try {
     const password = await readPassword(flags, ctx.stdin, ctx.env);
-    const prepared = await prepareJoin(desired, io, password === undefined ? undefined : { username: flags.username!, password }, flags.pushRepo);
-    const skew = prepared.clockSkewMs === undefined ? null : Math.round(prepared.clockSkewMs / 1000);
+    const credentials = password === undefined ? undefined : { username: flags.username!, password };
+    const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);
+    const skewMs = prepared.preflight?.clockSkewMs;
+    const skew = skewMs === undefined ? null : Math.round(skewMs / 1000);
     if (flags.dryRun) {
       ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
-      ctx.out.document({ ok: true, registry: desired.registry, dryRun: true, clockSkewSeconds: skew, plan: planToJson(prepared.plan) });
+      ctx.out.document({ ok: true, registry: desired.registry, dryRun: true, changed: false, clockSkewSeconds: skew, plan: planToJson(prepared.plan) });
       return ExitCode.ok;
     }
-    const applied = await confirmAndApply(prepared.plan, prepared.host, io);
-    const changed = applied.changes.filter((c) => c.change !== 'unchanged');
-    ctx.out.note(changed.length === 0 && applied.daemon === 'unchanged' ? `${desired.registry}: already up to date` : `${desired.registry}: ${changed.map((c) => `${c.change} ${c.path}`).join(', ')}; dockerd ${applied.daemon}`);
-    const result = { ok: true, registry: desired.registry, changes: applied.changes, daemon: applied.daemon, clockSkewSeconds: skew, warnings: prepared.plan.warnings };
-    if (password !== undefined) {
-      const hostPorts = [desired.registry, desired.pushRegistry ?? desired.registry].map((r) => parseRegistry(r).hostPort);
-      await storeCredentials(ctx, hostPorts, flags.username!, password, prepared.host.docker, flags.dockerConfig);
-    }
+    const applied = await applyPrepared(prepared, host, io);
+    ctx.out.note(appliedLine(desired.registry, applied));
+    const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
+    const result = { ok: true, registry: desired.registry, ...appliedJson(applied), clockSkewSeconds: skew, warnings };
+    if (credentials) await storeCredentials(ctx, prepared.sessions, joinHosts(prepared.preflight!.resolved), credentials, flags.dockerConfig);
     if (!desired.verify) {
       ctx.out.document({ ...result, verify: null });
       return ExitCode.ok;
     }
     const setup = await verifySetup(ctx, registryArg!, { ...flags, ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) }, password);
-    const { report } = await runVerify(setup.input, setup.ports, { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
+    const { report } = await runVerify(setup.input, setup.ports, await verifyRuntimes(prepared.sessions), { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
     ctx.out.report(summaryLine(report));
     ctx.out.document({ ...result, ok: report.ok, verify: report });
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
@@ -67,10 +86,12 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
 };
 
 /** Credentials go into the regsetup credential helper (never plaintext), for the registry and the push registry. */
-async function storeCredentials(ctx: CommandContext, hostPorts: string[], username: string, password: string, docker: DockerApi, dockerConfig: string | undefined) {
+async function storeCredentials(ctx: CommandContext, sessions: readonly RuntimeSession[], hostPorts: string[], c: { username: string; password: string }, dockerConfig: string | undefined) {
+  const docker = sessions.find((s): s is DockerSession => s.kind === 'docker');
+  if (docker === undefined) return;
   const ports = credentialCommandPorts(ctx, dockerConfig);
-  for (const registry of new Set(hostPorts)) {
-    const r = await loginRegistry({ ...ports, docker }, { registry, username, password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
-    ctx.out.note(`credentials of ${username} for ${registry} stored in the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);
+  for (const registry of hostPorts) {
+    const r = await loginRegistry({ ...ports, docker: docker.docker }, { registry, username: c.username, password: c.password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
+    ctx.out.note(`credentials of ${c.username} for ${registry} stored in the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);
   }
 }

@@ -1,35 +1,34 @@
-import { ExitCode } from '../../core/errors.js';
-import { planLeave, planToJson, renderPlanDiff } from '../../core/plan.js';
-import { parseRegistry } from '../../core/registry-name.js';
-import { openHost, snapshotHost } from '../../join/host.js';
-import { confirmAndApply } from '../../join/run-join.js';
+import { applyPrepared, prepareLeave, readJournal } from '../../converge/converge.js';
 import { credentialSourceFor, parseDockerConfig } from '../../core/docker-config.js';
 import { REGSETUP_HELPER } from '../../core/docker-config-edit.js';
+import { ExitCode } from '../../core/errors.js';
+import { planToJson, renderPlanDiff } from '../../core/plan-render.js';
+import { parseRegistry } from '../../core/registry-name.js';
 import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js';
 import { logoutRegistry } from '../../credentials/login.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../program.js';
 import { credentialCommandPorts } from './credential-ports.js';
-import { operatorIo } from './join.js';
+import { appliedJson, appliedLine, hostOf, operatorIo } from './join.js';
 
-/** `regsetup leave`: undo exactly what join recorded for a registry, keep what was there before, reload, confirm. */
+/** `regsetup leave`: undo exactly what join recorded for a registry, in every runtime, keep what was there before. */
 export const run: Runner = async (ctx, [registryArg], opts) => {
   const registry = parseRegistry(registryArg!);
   const io = operatorIo(ctx);
-  const host = await openHost({ root: ctx.global.root, dockerHost: ctx.global.dockerHost });
-  const snapshot = await snapshotHost(host, [registry.hostPort]);
-  const plan = planLeave(snapshot, registry.hostPort, Date.now());
+  const host = hostOf(ctx);
+  const runtimes = opts.runtime as string[] | undefined;
+  const entry = (await readJournal(host)).registries[registry.hostPort];
+  const prepared = await prepareLeave(registry.hostPort, host, runtimes ? { runtimes } : {});
   if (opts.dryRun) {
-    ctx.out.report(renderPlanDiff(plan).trimEnd());
-    ctx.out.document({ ok: true, registry: registry.hostPort, dryRun: true, plan: planToJson(plan) });
+    ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
+    ctx.out.document({ ok: true, registry: registry.hostPort, dryRun: true, changed: false, plan: planToJson(prepared.plan) });
     return ExitCode.ok;
   }
-  const entry = snapshot.journal?.registries[registry.hostPort];
-  const applied = await confirmAndApply(plan, host, io);
-  if (entry) await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined);
-  const changed = applied.changes.filter((c) => c.change !== 'unchanged');
-  ctx.out.report(`${registry.hostPort}: left (${changed.map((c) => `${c.change} ${c.path}`).join(', ') || 'no file changed'}; dockerd ${applied.daemon})`);
-  ctx.out.document({ ok: true, registry: registry.hostPort, changes: applied.changes, daemon: applied.daemon });
+  const applied = await applyPrepared(prepared, host, io);
+  const forgotten = applied.plan.journal?.op === 'forget';
+  if (entry && forgotten) await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined);
+  ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
+  ctx.out.document({ ok: true, registry: registry.hostPort, ...appliedJson(applied) });
   return ExitCode.ok;
 };
 

@@ -2,11 +2,13 @@ import { badInput } from '../../core/errors.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { systemClock } from '../../host/clock.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
-import { dockerApi } from '../../host/docker-api.js';
-import { findDockerd } from '../../host/dockerd.js';
+import { parseDaemonJson } from '../../core/daemon-json.js';
 import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
+import type { DockerSession } from '../../runtimes/docker/session.js';
+import type { RuntimeSession } from '../../runtimes/types.js';
+import type { VerifyRuntime } from '../../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
 import type { CommandContext } from '../context.js';
 
@@ -37,7 +39,6 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
   const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env));
   const files = nodeFiles();
   const root = ctx.global.root;
-  const dockerd = await findDockerd({ files, root }).catch(() => undefined);
   const input: VerifyInput = {
     registry,
     pushRegistry,
@@ -47,7 +48,38 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
     ...(password !== undefined && flags.username ? { credentials: { username: flags.username, password } } : {}),
     dockerConfigDir: resolveHostPath(root, dockerConfigDir(ctx.env)),
     root,
-    daemonJsonPath: resolveHostPath(root, dockerd?.configFile ?? '/etc/docker/daemon.json'),
   };
-  return { input, ports: { files, docker: dockerApi({ dockerHost: ctx.global.dockerHost }), clock: systemClock } };
+  return { input, ports: { files, clock: systemClock } };
+}
+
+/** The runtimes' parts of the suite: their steps, and dockerd's view of insecure registries for the TLS step. */
+export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promise<VerifyRuntime[]> {
+  const out: VerifyRuntime[] = [];
+  for (const s of sessions) {
+    const runtime: VerifyRuntime = { id: s.id, label: s.label, steps: s.verifySteps() };
+    if (s.kind === 'docker') {
+      const d = s as DockerSession;
+      if ('info' in d.daemon) runtime.dockerInfo = d.daemon.info;
+      runtime.fileInsecure = await daemonJsonInsecure(d);
+    }
+    out.push(runtime);
+  }
+  return out;
+}
+
+async function daemonJsonInsecure(d: DockerSession): Promise<string[]> {
+  try {
+    const snap = await d.snapshot([], { version: 2, registries: {} });
+    const file = parseDaemonJson(snap.daemonJsonText ?? '', snap.daemonJsonPath);
+    return Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as string[]) : [];
+  } catch {
+    return []; // the daemon-config step reports a malformed file
+  }
+}
+
+/** `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say why. */
+export function verifySessions(detected: readonly RuntimeSession[], choice: readonly string[] = ['auto']): RuntimeSession[] {
+  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.includes(s.kind));
+  const running = named.filter((s) => s.running);
+  return running.length > 0 ? running : [...named];
 }

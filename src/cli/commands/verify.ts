@@ -1,15 +1,19 @@
 import { ExitCode } from '../../core/errors.js';
 import { closeHttpAgents } from '../../host/http.js';
+import { detectSessions } from '../../runtimes/registry.js';
 import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { Runner } from '../program.js';
-import { verifySetup, type VerifyFlags } from './verify-input.js';
+import { hostOf } from './join.js';
+import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 
 export const run: Runner = async (ctx, [registryArg], opts) => {
-  const { input, ports } = await verifySetup(ctx, registryArg!, opts as unknown as VerifyFlags);
+  const flags = opts as unknown as VerifyFlags & { runtime?: string[] };
+  const { input, ports } = await verifySetup(ctx, registryArg!, flags);
   ctx.out.note(`verifying ${input.registry.hostPort}${input.pushRegistry === input.registry ? '' : ` (pushes to ${input.pushRegistry.hostPort})`}`);
   try {
-    const { report } = await runVerify(input, ports, { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
+    const sessions = verifySessions(await detectSessions(hostOf(ctx).ports), flags.runtime);
+    const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
     ctx.out.report(summaryLine(report));
     ctx.out.document(report);
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;

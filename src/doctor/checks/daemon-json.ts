@@ -1,8 +1,7 @@
 import { parseDaemonJson, validateDaemonJson } from '../../core/daemon-json.js';
 import { isRegsetupError } from '../../core/errors.js';
 import { conflicts } from '../../host/dockerd.js';
-import { daemonConfig } from '../../verify/steps/daemon-config.js';
-import type { VerifyState } from '../../verify/state.js';
+import { daemonConfigOutcome } from '../../runtimes/docker/verify/daemon-config.js';
 import type { Check, DoctorState } from '../ports.js';
 import type { Finding } from '../types.js';
 
@@ -53,9 +52,8 @@ export const daemonJsonCheck: Check = {
     }
     // A remote daemon (no local process) reads another host's file: comparing would mislead.
     if ('info' in s.daemon && s.dockerd && found.length === 0) {
-      // The verify suite's own comparison, run against this file and this daemon.
-      const state = { input: { daemonJsonPath: path }, ports: { files: s.ports.files }, daemon: s.daemon } as unknown as VerifyState;
-      const outcome = await daemonConfig.run(state);
+      // The verify suite's own comparison (the one apply confirms with), run against this file and this daemon.
+      const outcome = await daemonConfigOutcome({ daemonJsonPath: path, files: s.ports.files, daemon: s.daemon });
       if ('failed' in outcome) {
         const { id, seen, cause, fix } = outcome.failed;
         found.push({ ...finding({ id, seen, cause, fix }), fixable: true, apply: s.ports.fixes.reload() });

@@ -1,13 +1,13 @@
-import { applyPlan } from '../../apply/apply.js';
-import { confirmDaemon, expectedFrom } from '../../apply/settle.js';
-import { planJoin, actionDiff, type Plan, type ResolvedDesired } from '../../core/plan.js';
-import { parseRegistry } from '../../core/registry-name.js';
+import { applyPrepared, prepareJoin, readJournal, type ConvergeHost, type Prepared } from '../../converge/converge.js';
 import { desiredFromFlags, type DesiredState } from '../../core/desired-state.js';
-import { sleep, systemClock } from '../../host/clock.js';
-import { reloadDockerd } from '../../host/dockerd.js';
+import { actionDiff } from '../../core/plan-render.js';
+import { planActions } from '../../core/plan-types.js';
+import { realHostPorts } from '../../runtimes/host-ports.js';
+import { detectSessions } from '../../runtimes/registry.js';
+import type { DockerSession } from '../../runtimes/docker/session.js';
+import { expectedFrom } from '../../runtimes/docker/confirm.js';
+import { settleTimeoutMs } from '../../apply/apply.js';
 import { rooted } from '../../host/host-path.js';
-import { processes } from '../../host/processes.js';
-import { applyPorts, openHost, settleTimeoutMs, snapshotHost, type Host } from '../../join/host.js';
 
 export interface HostIo {
   root: string;
@@ -15,15 +15,19 @@ export interface HostIo {
   note(line: string): void;
 }
 
+export const fixHost = (io: HostIo): ConvergeHost => ({ ports: realHostPorts({ root: io.root, dockerHost: io.dockerHost, env: process.env }) });
+
 /**
  * The desired state of a join that changes only what the fix is about: no mirrors (`none`),
- * and the push registry the journal already records, so the journal entry stays whole.
+ * Docker only (doctor's checks are dockerd's), and the push registry the journal already
+ * records, so the journal entry stays whole.
  */
-export function fixDesired(hostPort: string, flags: { caFile?: string; caUrl?: string; caFingerprint?: string; insecure?: boolean }, journalPush?: string): DesiredState {
+export function fixDesired(hostPort: string, flags: { caFile?: string; caUrl?: string; caFingerprint?: string[]; insecure?: boolean }, journalPush?: string): DesiredState {
   return desiredFromFlags(hostPort, {
     mirror: ['none'],
     trustOnFirstUse: true,
     restart: 'reload',
+    runtime: ['docker'],
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.caUrl ? { caUrl: flags.caUrl } : {}),
     ...(flags.caFingerprint ? { caFingerprint: flags.caFingerprint } : {}),
@@ -32,42 +36,53 @@ export function fixDesired(hostPort: string, flags: { caFile?: string; caUrl?: s
   });
 }
 
-/** Plans the join of `desired` against the host as it is now. */
-export async function planFix(host: Host, desired: ResolvedDesired): Promise<Plan> {
-  const hosts = [desired.registry, ...(desired.pushRegistry ? [desired.pushRegistry] : [])].map((r) => parseRegistry(r).hostPort);
-  return planJoin(await snapshotHost(host, hosts), desired, systemClock.now());
-}
+export const journalPush = async (host: ConvergeHost, hostPort: string): Promise<string | undefined> => (await readJournal(host)).registries[hostPort]?.pushRegistry;
+
+/** Preflight and plan of a fix, through join's own path; nothing is asked (doctor asks itself). */
+export const prepareFix = (host: ConvergeHost, desired: DesiredState): Promise<Prepared> =>
+  prepareJoin(desired, { hubImage: 'library/hello-world:latest', pushRepo: 'regsetup/verify' }, host, { yes: true, note: () => undefined });
 
 /** What a plan changes, for the operator: a CA file by name (its details are shown apart), daemon.json as a diff. */
-export function planPreview(plan: Plan): string[] {
+export function planPreview(prepared: Prepared): string[] {
   const lines: string[] = [];
-  for (const action of plan.actions) {
+  for (const action of planActions(prepared.plan)) {
     if (action.path.endsWith('.crt')) lines.push(`${action.kind === 'remove-file' ? 'remove' : action.before === undefined ? 'create' : 'replace'} ${action.path} (${action.reason})`);
     else lines.push(`# ${action.reason}`, ...actionDiff(action).trimEnd().split('\n').filter((l) => !/^={3,}$|^Index:/.test(l)));
   }
-  if (plan.daemon !== 'none') lines.push(`dockerd: ${plan.daemon} (SIGHUP; running containers keep running), then confirm in \`docker info\``);
-  lines.push(...plan.warnings.map((w) => `warning: ${w}`));
+  for (const r of prepared.plan.runtimes) {
+    if (r.activation !== 'none') lines.push(`${r.label}: ${r.activation}${r.activationDetail ? ` (${r.activationDetail})` : ''}, then confirm in \`docker info\``);
+    lines.push(...r.warnings.map((w) => `warning: ${w}`));
+  }
   if (lines.length === 0) lines.push('nothing to change: the host already has it');
   return lines;
 }
 
 /** Applies through join's path: journal, backup, atomic writes, reload, confirm, rollback on failure. */
-export async function applyFix(host: Host, plan: Plan, note: (line: string) => void): Promise<string[]> {
-  const report = await applyPlan(plan, applyPorts(host, note), { stateDir: host.stateDir, root: host.root, settleTimeoutMs: settleTimeoutMs(plan.daemon) });
+export async function applyFix(host: ConvergeHost, prepared: Prepared, note: (line: string) => void): Promise<string[]> {
+  const report = await applyPrepared(prepared, host, { yes: true, note });
   const changed = report.changes.filter((c) => c.change !== 'unchanged').map((c) => `${c.change} ${c.path}`);
-  return [...changed, ...(report.daemon === 'unchanged' ? [] : [`dockerd ${report.daemon}; \`docker info\` shows the new settings`])];
+  const activated = report.runtimes.filter((r) => r.activated).map((r) => `${r.label} ${r.activation === 'restart' ? 'restarted' : 'reloaded'}; \`docker info\` shows the new settings`);
+  return [...changed, ...activated];
+}
+
+/** The docker session doctor fixes, or why there is none. */
+export async function dockerSessionOf(host: ConvergeHost): Promise<DockerSession> {
+  const docker = (await detectSessions(host.ports, ['docker']))[0] as DockerSession | undefined;
+  if (docker === undefined || !('info' in docker.daemon) || docker.dockerd === undefined) throw new Error('dockerd is not running here');
+  return docker;
 }
 
 /** SIGHUP, then poll `docker info` until it shows what daemon.json says (a refused reload is only logged by dockerd). */
 export async function reloadAndConfirm(io: HostIo): Promise<string[]> {
-  const host = await openHost(io);
-  const text = (await rooted(host.files, host.root).readText(host.dockerd.configFile)) ?? '{}';
-  const how = await reloadDockerd({ dockerd: host.dockerd, processes });
-  const problem = await confirmDaemon(host.docker, expectedFrom(undefined, text), { clock: systemClock, sleep, timeoutMs: settleTimeoutMs('reload') });
+  const host = fixHost(io);
+  const docker = await dockerSessionOf(host);
+  const path = docker.layout.daemonJsonPath;
+  const text = (await rooted(host.ports.files, host.ports.root).readText(path)) ?? '{}';
+  const plan = { runtime: docker.id, kind: 'docker', label: docker.label, actions: [], unchanged: [], activation: 'reload' as const, expect: expectedFrom(undefined, text), warnings: [] };
+  await docker.activate(plan, () => undefined);
+  const problem = await docker.confirm(plan, 'after', { timeoutMs: settleTimeoutMs('reload') });
   if (problem !== undefined) {
-    throw new Error(`dockerd was reloaded (${how.method}) but does not use ${host.dockerd.configFile}: ${problem}. dockerd keeps its old settings when it refuses a file; its log says why ("Error reloading configuration"). A key it does not know, or one also given as a flag, is the usual reason.`);
+    throw new Error(`dockerd was reloaded but does not use ${path}: ${problem}. dockerd keeps its old settings when it refuses a file; its log says why ("Error reloading configuration"). A key it does not know, or one also given as a flag, is the usual reason.`);
   }
-  return [`reloaded dockerd (${how.method}); \`docker info\` now shows what ${host.dockerd.configFile} says`];
+  return [`reloaded dockerd; \`docker info\` now shows what ${path} says`];
 }
-
-export { openHost };

@@ -31,8 +31,7 @@ export const tls: Step<VerifyState> = {
     const certsRoot = resolveHostPath(s.input.root, '/etc/docker/certs.d');
     for (const ref of targets(s)) {
       const port = ref.port ?? 443;
-      const info = 'info' in s.daemon ? s.daemon.info : undefined;
-      const insecure = isInsecure(ref.hostPort, s.addresses.get(ref.hostPort) ?? [], info, s.fileInsecure);
+      const insecure = isInsecure(ref.hostPort, s.addresses.get(ref.hostPort) ?? [], s.dockerInfo, s.fileInsecure);
       const certs = await certsDirCas(certsRoot, ref.hostPort);
       if (certs.problems.length > 0 && !insecure) throw new Error(`certs.d problem: ${certs.problems.join('; ')}`);
       const client = certs.clientPairs[0];

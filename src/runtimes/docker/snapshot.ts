@@ -1,6 +1,4 @@
-import type { Journal } from './journal.js';
-
-// What the planner knows about the host: plain data the caller gathered beforehand,
+// What the Docker planner knows about the host: plain data the session gathered beforehand,
 // so planning is a pure function (and a test is a literal object).
 
 /** One place a dockerd flag is set; host/dockerd-flags.ts FlagSource has this shape. */
@@ -13,7 +11,7 @@ export interface FlagSourceLike {
   source: string;
 }
 
-export interface HostSnapshot {
+export interface DockerSnapshot {
   /** The daemon.json the running dockerd reads (its --config-file wins). A host path. */
   daemonJsonPath: string;
   /** undefined when the file does not exist. */
@@ -24,11 +22,17 @@ export interface HostSnapshot {
   /** hostPort → file name → content, for every directory the plan may touch. */
   existingCaFiles: Record<string, Record<string, string>>;
   flagSources: readonly FlagSourceLike[];
-  /** The current journal; undefined when regsetup never ran here. */
-  journal?: Journal;
   /** Contents of the journal's `previous.backupPath` files (for leave), keyed by backupPath. */
   backups?: Record<string, string>;
-  dockerd: { running: boolean; liveRestore: boolean; runningContainers: number; supportsValidate: boolean };
+  dockerd: {
+    running: boolean;
+    liveRestore: boolean;
+    runningContainers: number;
+    supportsValidate: boolean;
+    /** A service manager (systemd, the init script) can restart it; without one regsetup only reloads. */
+    canRestart?: boolean;
+    version?: string;
+  };
 }
 
 const trimSlash = (path: string) => path.replace(/\/+$/, '');
@@ -36,7 +40,7 @@ const trimSlash = (path: string) => path.replace(/\/+$/, '');
 export const caPath = (certsDir: string, hostPort: string): string => `${trimSlash(certsDir)}/${hostPort}/ca.crt`;
 
 /** The snapshot's content of a file under certsDir; undefined when absent or not gathered. */
-export function certsFile(snapshot: Pick<HostSnapshot, 'certsDir' | 'existingCaFiles'>, path: string): string | undefined {
+export function certsFile(snapshot: Pick<DockerSnapshot, 'certsDir' | 'existingCaFiles'>, path: string): string | undefined {
   const prefix = `${trimSlash(snapshot.certsDir)}/`;
   if (!path.startsWith(prefix)) return undefined;
   const [hostPort, name, ...rest] = path.slice(prefix.length).split('/');

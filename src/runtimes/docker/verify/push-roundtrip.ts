@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { buildTinyImage } from '../../host/tiny-image.js';
-import { clientFor, daemonInfo, type VerifyState } from '../state.js';
-import type { Step } from '../types.js';
+import { buildTinyImage } from '../../../host/tiny-image.js';
+import { clientFor, type VerifyState } from '../../../verify/state.js';
+import type { Step } from '../../../verify/types.js';
+import { daemonInfo, type DockerVerify } from './context.js';
 import { authFor, pullAndCheck } from './daemon-pull.js';
 
 /** A tag no other run uses: time for humans, randomness for two nodes verifying in the same second. */
@@ -14,12 +15,12 @@ export function uniqueTag(now: number): string {
  * 6. Push a tiny image made on the spot to the push endpoint, pull it back from the registry (as a Nexus
  * group serves what its hosted member holds), compare digests, then delete the test tag again.
  */
-export const pushRoundtrip: Step<VerifyState> = {
+export const pushRoundtrip = (d: DockerVerify): Step<VerifyState> => ({
   name: 'push-roundtrip',
   needs: ['push-access'],
   async run(s) {
-    const { docker } = s.ports;
-    daemonInfo(s);
+    const { docker } = d;
+    daemonInfo(d);
     const { registry, pushRegistry, pushRepo } = s.input;
     const tag = uniqueTag(s.ports.clock.now());
     const pushRef = `${pushRegistry.hostPort}/${pushRepo}:${tag}`;
@@ -31,7 +32,7 @@ export const pushRoundtrip: Step<VerifyState> = {
       digest = (await docker.push(pushRef, authFor(s, pushRegistry.hostPort))).digest;
       if (!digest) throw new Error(`push of ${pushRef} reported no digest`);
       await docker.removeImage(pushRef, { force: true });
-      await pullAndCheck(s, pullRef, authFor(s, registry.hostPort), digest);
+      await pullAndCheck(d, pullRef, authFor(s, registry.hostPort), digest);
     } finally {
       await docker.removeImage(pushRef, { force: true }).catch(() => false);
       await docker.removeImage(pullRef, { force: true }).catch(() => false);
@@ -39,7 +40,7 @@ export const pushRoundtrip: Step<VerifyState> = {
     const cleanup = await deleteTestTag(s, digest);
     return { detail: `pushed ${pushRef}, pulled back from ${registry.hostPort} with the same digest; ${cleanup}` };
   },
-};
+});
 
 async function deleteTestTag(s: VerifyState, digest: string): Promise<string> {
   const { pushRegistry, pushRepo } = s.input;

@@ -1,7 +1,7 @@
-import { parseDaemonJson } from '../core/daemon-json.js';
-import { normalizeMirrorUrl, parseInsecureEntry } from '../core/registry-name.js';
-import type { Clock, Sleep } from '../host/clock.js';
-import type { DockerApi, DockerInfo } from '../host/docker-api.js';
+import { parseDaemonJson } from '../../core/daemon-json.js';
+import { normalizeMirrorUrl, parseInsecureEntry } from '../../core/registry-name.js';
+import type { Clock, Sleep } from '../../host/clock.js';
+import type { DockerApi, DockerInfo } from '../../host/docker-api.js';
 
 // A failed SIGHUP reload is only logged by dockerd, which keeps its old settings: the
 // only proof a change "took" is the daemon's own view of it in `docker info`.

@@ -1,8 +1,8 @@
-import { refused } from './errors.js';
-import { parseDaemonJson } from './daemon-json.js';
-import type { RestartPolicy } from './desired-state.js';
-import type { FlagSourceLike, HostSnapshot } from './host-snapshot.js';
-import type { DaemonAction } from './plan-types.js';
+import { parseDaemonJson } from '../../core/daemon-json.js';
+import type { RestartPolicy } from '../../core/desired-state.js';
+import { refused } from '../../core/errors.js';
+import type { Activation } from '../../core/plan-types.js';
+import type { DockerSnapshot, FlagSourceLike } from './snapshot.js';
 
 // How a daemon.json change reaches the running dockerd. SIGHUP re-reads these keys
 // (moby daemon/reload.go) and keeps containers running; any other key needs a restart.
@@ -46,18 +46,18 @@ export function refuseFlagConflicts(keys: readonly string[], sources: readonly F
 }
 
 export interface DaemonDecision {
-  daemon: DaemonAction;
+  activation: Activation;
   warnings: string[];
 }
 
-export function decideDaemonAction(keys: readonly string[], policy: RestartPolicy, dockerd: HostSnapshot['dockerd']): DaemonDecision {
-  if (keys.length === 0) return { daemon: 'none', warnings: [] };
+export function decideActivation(keys: readonly string[], policy: RestartPolicy, dockerd: DockerSnapshot['dockerd']): DaemonDecision {
+  if (keys.length === 0) return { activation: 'none', warnings: [] };
   const needRestart = keys.filter((key) => !RELOADABLE_KEYS.has(key));
   if (policy === 'never') {
-    return { daemon: 'none', warnings: [`dockerd is not told (--restart never): the change to ${keys.join(', ')} is not live until dockerd reloads or restarts.`] };
+    return { activation: 'none', warnings: [`dockerd is not told (--restart never): the change to ${keys.join(', ')} is not live until dockerd reloads or restarts.`] };
   }
   if (!dockerd.running) {
-    return { daemon: 'none', warnings: [`dockerd is not running: it reads the new ${keys.join(', ')} when it starts.`] };
+    return { activation: 'none', warnings: [`dockerd is not running: it reads the new ${keys.join(', ')} when it starts.`] };
   }
   if (policy === 'reload' && needRestart.length > 0) {
     throw refused(
@@ -66,11 +66,19 @@ export function decideDaemonAction(keys: readonly string[], policy: RestartPolic
       'Use --restart auto or --restart restart, or --restart never and restart dockerd yourself.',
     );
   }
-  if (policy === 'reload' || (policy === 'auto' && needRestart.length === 0)) return { daemon: 'reload', warnings: [] };
+  if (policy === 'reload' || (policy === 'auto' && needRestart.length === 0)) return { activation: 'reload', warnings: [] };
   const warnings: string[] = [];
   if (!dockerd.liveRestore && dockerd.runningContainers > 0) {
     const n = dockerd.runningContainers;
     warnings.push(`Restarting dockerd stops the ${n} running container${n === 1 ? '' : 's'} (live-restore is off).`);
   }
-  return { daemon: 'restart', warnings };
+  return { activation: 'restart', warnings };
 }
+
+const DETAIL: Record<Activation, string | undefined> = {
+  reload: 'SIGHUP; running containers keep running',
+  restart: 'running containers stop unless live-restore is on',
+  none: undefined,
+};
+
+export const activationDetail = (a: Activation): { activationDetail?: string } => (DETAIL[a] === undefined ? {} : { activationDetail: DETAIL[a] });

@@ -1,6 +1,7 @@
 import { formatOffset, measureSkew, skewVerdict } from '../core/clock-skew.js';
 import type { DesiredState } from '../core/desired-state.js';
 import { badInput, isRegsetupError, refused } from '../core/errors.js';
+import { uniquePairs, UPSTREAM_DOCKER_HUB, type MirrorPair } from '../core/mirrors.js';
 import { normalizeMirrorUrl, type RegistryRef } from '../core/registry-name.js';
 import type { HttpTlsOptions } from '../host/http.js';
 import { RegistryClient } from '../host/registry-client.js';
@@ -41,21 +42,21 @@ export async function checkClock(ref: RegistryRef, reach: Reach, desired: Desire
  * `--mirror auto|none|URL`: auto adds the registry itself only when it really serves Docker Hub
  * content, probed anonymously as dockerd asks a mirror (a library/ manifest).
  */
-export async function resolveMirrors(desired: DesiredState, reach: Reach, hubImage: string, now: () => number): Promise<{ mirrors: string[]; note?: string }> {
-  const mirrors: string[] = [];
+export async function resolveMirrors(desired: DesiredState, reach: Reach, hubImage: string, now: () => number): Promise<{ mirrors: MirrorPair[]; note?: string }> {
+  const mirrors: MirrorPair[] = [];
   let note: string | undefined;
   for (const m of desired.mirrors) {
     if (m === 'none') continue;
     if (m !== 'auto') {
-      mirrors.push(normalizeMirrorUrl(m));
+      mirrors.push({ upstream: UPSTREAM_DOCKER_HUB, url: normalizeMirrorUrl(m) });
       continue;
     }
     const hub = hubRepository(hubImage);
     const head = await new RegistryClient({ ...reach, now }).headManifest(hub.path, hub.tag).catch((error: Error) => ({ status: 0, error }));
-    if (head.status === 200) mirrors.push(normalizeMirrorUrl(reach.baseUrl));
+    if (head.status === 200) mirrors.push({ upstream: UPSTREAM_DOCKER_HUB, url: normalizeMirrorUrl(reach.baseUrl) });
     else note = `--mirror auto: ${reach.baseUrl} does not serve ${hub.path}:${hub.tag} anonymously, so it is not added as a Docker Hub mirror`;
   }
-  return { mirrors: [...new Set(mirrors)], ...(note ? { note } : {}) };
+  return { mirrors: uniquePairs([...mirrors, ...desired.mirrorFor]), ...(note ? { note } : {}) };
 }
 
 /**

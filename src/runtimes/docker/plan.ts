@@ -1,0 +1,151 @@
+import { editDaemonJson, parseDaemonJson, validateDaemonJson } from '../../core/daemon-json.js';
+import { describePem, samePem } from '../../core/digest.js';
+import { refused } from '../../core/errors.js';
+import { hubMirrors, UPSTREAM_DOCKER_HUB } from '../../core/mirrors.js';
+import { planOwnedFile } from '../../core/owned-file.js';
+import { joinHosts, type FileAction, type PlannedFile, type ResolvedDesired, type RuntimePlan } from '../../core/plan-types.js';
+import type { PlanContext } from '../types.js';
+import { activationDetail, changedKeys, decideActivation, refuseFlagConflicts } from './activation.js';
+import { expectedFrom } from './confirm.js';
+import type { DockerRecord, PlannedDockerRecord } from './record.js';
+import { caPath, type DockerSnapshot } from './snapshot.js';
+
+export interface DockerSessionInfo {
+  id: string;
+  label: string;
+}
+
+/**
+ * What `join` changes for dockerd: merge Docker Hub's mirrors and the insecure entries into
+ * daemon.json, install the CA (and client pair) in certs.d for the registry and the push
+ * registry, and decide how dockerd learns of it. Pure: refuses (exit 4) before anything is
+ * written when it would break the daemon.
+ */
+export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot, desired: ResolvedDesired, previous: DockerRecord | undefined, ctx: PlanContext): RuntimePlan {
+  const hosts = joinHosts(desired);
+  const warnings: string[] = [];
+  const actions: FileAction[] = [];
+  const unchanged: string[] = [];
+  const files = new Map<string, PlannedFile>((previous?.files ?? []).map((f) => [f.path, f]));
+
+  const others = desired.mirrors.filter((m) => m.upstream !== UPSTREAM_DOCKER_HUB);
+  if (others.length > 0) {
+    warnings.push(`dockerd mirrors only Docker Hub: ${[...new Set(others.map((m) => m.upstream))].join(', ')} ${others.length === 1 ? 'is' : 'are'} not mirrored for Docker (pull those images as <registry>/<path> instead); containerd and podman use these mirrors.`);
+  }
+
+  // certs.d files first: they are read at every pull, so they are live before dockerd reloads.
+  for (const hostPort of hosts) {
+    for (const planned of certsFiles(snapshot, desired, hostPort, ctx)) {
+      if (planned.action) actions.push(planned.action);
+      else unchanged.push(planned.path);
+      if (planned.file) files.set(planned.file.path, planned.file);
+    }
+  }
+
+  const path = snapshot.daemonJsonPath;
+  const edit = editDaemonJson(snapshot.daemonJsonText ?? '', { addMirrors: hubMirrors(desired.mirrors), addInsecure: desired.insecure ? hosts : [] }, path);
+  const keys = edit.changed ? changedKeys(snapshot.daemonJsonText, edit.text, path) : [];
+  if (edit.changed) {
+    const problems = validateDaemonJson(parseDaemonJson(edit.text, path));
+    if (problems.length > 0) {
+      throw refused('ERR_DAEMON_JSON_INVALID', `${path} would hold entries dockerd refuses:\n  ${problems.join('\n  ')}`, `Fix them in ${path} first.`);
+    }
+    refuseFlagConflicts(keys, snapshot.flagSources, path);
+    const what = [...edit.added.mirrors.map((m) => `mirror ${m}`), ...edit.added.insecure.map((h) => `insecure registry ${h}`)];
+    actions.push({
+      kind: 'write-file',
+      path,
+      ...(snapshot.daemonJsonText === undefined ? {} : { before: snapshot.daemonJsonText }),
+      after: edit.text,
+      mode: snapshot.daemonJsonStat?.mode ?? 0o644,
+      reason: `add ${what.join(', ')}`,
+    });
+  } else {
+    unchanged.push(path);
+  }
+
+  const decision = decideActivation(keys, desired.restart, snapshot.dockerd);
+  if (decision.activation === 'restart' && snapshot.dockerd.canRestart === false) {
+    throw refused('ERR_NO_RESTART', `The change to ${keys.join(', ')} needs a dockerd restart, but no service manager runs dockerd here`, 'Use --restart never and restart dockerd yourself.');
+  }
+  warnings.push(...decision.warnings);
+  if (previous !== undefined && previous.daemonJsonPath !== path && edit.changed) {
+    warnings.push(`${desired.registry} was joined with ${previous.daemonJsonPath}; dockerd now reads ${path}. Entries added to the old file stay there.`);
+  }
+  const record: PlannedDockerRecord = {
+    kind: 'docker',
+    daemonJsonPath: path,
+    // Only what a join added: an entry that was already there is not ours to remove on leave.
+    added: { mirrors: union(previous?.added.mirrors, edit.added.mirrors), insecure: union(previous?.added.insecure, edit.added.insecure) },
+    files: [...files.values()],
+    ...(previous?.createdDaemonJson || (snapshot.daemonJsonText === undefined && edit.changed) ? { createdDaemonJson: true } : {}),
+  };
+  return {
+    runtime: session.id,
+    kind: 'docker',
+    label: session.label,
+    actions,
+    unchanged,
+    activation: decision.activation,
+    ...activationDetail(decision.activation),
+    ...(edit.changed ? { expect: expectedFrom(snapshot.daemonJsonText, edit.text), expectBefore: expectedFrom(undefined, snapshot.daemonJsonText ?? '') } : {}),
+    warnings,
+    record,
+  };
+}
+
+const union = (a: readonly string[] = [], b: readonly string[]): string[] => [...new Set([...a, ...b])];
+
+/** The CA (ca.crt) and, when given, the client pair (client.cert + client.key) of one registry in certs.d. */
+function certsFiles(snapshot: DockerSnapshot, desired: ResolvedDesired, hostPort: string, ctx: PlanContext) {
+  const planned = [];
+  const ca = desired.caPems[0];
+  if (ca !== undefined) planned.push(planCa(snapshot, hostPort, ca.endsWith('\n') ? ca : `${ca}\n`, desired.registry, ctx));
+  if (desired.clientCert) {
+    const dir = `${snapshot.certsDir.replace(/\/+$/, '')}/${hostPort}`;
+    const current = snapshot.existingCaFiles[hostPort] ?? {};
+    for (const [name, content, mode, secret] of [['client.cert', desired.clientCert.cert, 0o644, false], ['client.key', desired.clientCert.key, 0o600, true]] as const) {
+      planned.push(
+        planOwnedFile({
+          path: `${dir}/${name}`,
+          content,
+          current: current[name],
+          mode,
+          secret,
+          journal: ctx.journal,
+          registry: desired.registry,
+          reason: `the client ${name === 'client.key' ? 'key' : 'certificate'} for ${hostPort}`,
+          conflict: () => refused('ERR_CLIENT_CERT_CONFLICT', `${dir}/${name} already holds another client ${name === 'client.key' ? 'key' : 'certificate'}, not installed by regsetup`, 'Move it away (keep a copy) and run join again, or leave out --client-cert/--client-key.'),
+        }),
+      );
+    }
+  }
+  return planned;
+}
+
+function planCa(snapshot: DockerSnapshot, hostPort: string, pem: string, registry: string, ctx: PlanContext) {
+  const path = caPath(snapshot.certsDir, hostPort);
+  const dir = snapshot.existingCaFiles[hostPort] ?? {};
+  const current = dir['ca.crt'];
+  // Docker reads every *.crt in the directory: the same CA under another name already works.
+  if (current === undefined || !samePem(current, pem)) {
+    const twin = Object.keys(dir).find((name) => name.endsWith('.crt') && samePem(dir[name]!, pem));
+    if (twin !== undefined) return { path: `${path.slice(0, -'ca.crt'.length)}${twin}` };
+  }
+  return planOwnedFile({
+    path,
+    content: pem,
+    current,
+    mode: 0o644,
+    journal: ctx.journal,
+    registry,
+    same: samePem,
+    reason: current === undefined ? `trust the CA ${describePem(pem)} for ${hostPort}` : `replace the CA regsetup installed with ${describePem(pem)}`,
+    conflict: (old) =>
+      refused(
+        'ERR_CA_CONFLICT',
+        `${path} already holds another CA (${describePem(old)}), not installed by regsetup; it will not be replaced with ${describePem(pem)}`,
+        'If the new CA is right, move the old file away (keep a copy) and run join again. If the old one is right, pass it with --ca-file or pin it with --ca-fingerprint.',
+      ),
+  });
+}

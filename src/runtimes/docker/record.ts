@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { journalFileSchema, type RuntimeRecord } from '../../core/journal.js';
+import type { PlannedRecord } from '../../core/plan-types.js';
+
+// What the Docker runtime keeps in the journal for a registry: the daemon.json it edited, the
+// entries it added there (entries that were already there are not ours to remove), the files it
+// installed in certs.d, and whether it created daemon.json (leave then removes it again).
+
+export const dockerRecordSchema = z.object({
+  kind: z.literal('docker'),
+  daemonJsonPath: z.string().min(1),
+  added: z.object({ mirrors: z.array(z.string()), insecure: z.array(z.string()) }),
+  files: z.array(journalFileSchema),
+  createdDaemonJson: z.boolean().optional(),
+});
+
+export type DockerRecord = z.infer<typeof dockerRecordSchema>;
+export type PlannedDockerRecord = Omit<DockerRecord, 'files'> & Pick<PlannedRecord, 'files'>;
+
+/** The journal's loose record, read strictly as Docker's (a record of another shape is a journal problem). */
+export function dockerRecord(record: RuntimeRecord | undefined): DockerRecord | undefined {
+  if (record === undefined) return undefined;
+  const parsed = dockerRecordSchema.safeParse(record);
+  if (!parsed.success) throw new Error(`the journal's docker record is not one: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}

@@ -1,0 +1,119 @@
+import { refused } from '../../core/errors.js';
+import type { Journal, RuntimeRecord } from '../../core/journal.js';
+import type { ResolvedDesired, RuntimePlan } from '../../core/plan-types.js';
+import type { DockerApi, DockerInfo } from '../../host/docker-api.js';
+import { flagSources, hasValidateFlag, reloadDockerd, validateConfig, type DockerdProcess } from '../../host/dockerd.js';
+import { rooted } from '../../host/host-path.js';
+import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
+import { confirmDaemon, type Expected } from './confirm.js';
+import { dockerDrift } from './drift.js';
+import { planDocker } from './plan.js';
+import { readDockerFiles } from './read-snapshot.js';
+import { dockerRecord } from './record.js';
+import type { DockerSnapshot } from './snapshot.js';
+import { unplanDocker } from './unplan.js';
+import { mirrorPull, registryPull } from './verify/daemon-pull.js';
+import { daemonConfig } from './verify/daemon-config.js';
+import { pushRoundtrip } from './verify/push-roundtrip.js';
+import type { DockerVerify } from './verify/context.js';
+
+export const CERTS_DIR = '/etc/docker/certs.d';
+
+/** Where a Docker session's files are and how its daemon is reached. */
+export interface DockerLayout {
+  id: string;
+  label: string;
+  daemonJsonPath: string;
+  certsDir: string;
+}
+
+export interface DockerSession extends RuntimeSession<DockerSnapshot> {
+  readonly docker: DockerApi;
+  readonly dockerd: DockerdProcess | undefined;
+  /** The daemon's view when the session was opened, or why it could not be had. */
+  readonly daemon: { info: DockerInfo } | { error: unknown };
+  readonly layout: DockerLayout;
+}
+
+/** The refusal a join gets when this daemon cannot be configured (not answering, or not on this host). */
+export function unusable(session: DockerSession): Error | undefined {
+  if ('error' in session.daemon) {
+    const e = session.daemon.error as Error;
+    return refused('ERR_DOCKER_UNREACHABLE', e.message, (e as { hint?: string }).hint ?? 'Start dockerd (or point --docker-host at it) and run the command again; nothing was changed.');
+  }
+  if (session.dockerd === undefined) {
+    return refused('ERR_DOCKERD_NOT_FOUND', 'the Docker API answers, but no dockerd process was found on this host', 'regsetup configures the local daemon: run it on the node itself (not against a remote --docker-host).');
+  }
+  return undefined;
+}
+
+export function dockerSession(host: HostPorts, docker: DockerApi, daemon: DockerSession['daemon'], dockerd: DockerdProcess | undefined, layout: DockerLayout): DockerSession {
+  const files = rooted(host.files, host.root);
+  const info = 'info' in daemon ? daemon.info : undefined;
+  const restartCommand = dockerd?.managedBy === 'systemd' ? ['systemctl', 'restart', 'docker.service'] : dockerd?.managedBy === 'sysv' ? ['/etc/init.d/docker', 'restart'] : undefined;
+  const verify: DockerVerify = { docker, daemon, daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, files };
+
+  const snapshot = async (registries: readonly string[], journal: Journal): Promise<DockerSnapshot> => ({
+    ...(await readDockerFiles(files, { daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, hostPorts: registries, journal, runtime: layout.id })),
+    flagSources: await flagSources({ files: host.files, ...(dockerd ? { dockerd } : {}), root: host.root }),
+    dockerd: {
+      running: info !== undefined,
+      liveRestore: info?.liveRestore ?? false,
+      runningContainers: info?.runningContainers ?? 0,
+      supportsValidate: hasValidateFlag(info?.serverVersion ?? ''),
+      canRestart: restartCommand !== undefined,
+      ...(info?.serverVersion ? { version: info.serverVersion } : {}),
+    },
+  });
+
+  const session: DockerSession = {
+    id: layout.id,
+    kind: 'docker',
+    label: layout.label,
+    running: info !== undefined,
+    credentials: 'docker-config',
+    docker,
+    dockerd,
+    daemon,
+    layout,
+    snapshot,
+    plan: (snap, desired: ResolvedDesired, record: RuntimeRecord | undefined, ctx: PlanContext) => {
+      const problem = unusable(session);
+      if (problem) throw problem;
+      return planDocker(layout, snap, desired, dockerRecord(record), ctx);
+    },
+    unplan: (snap, record, ctx) => unplanDocker(layout, snap, dockerRecord(record)!, { ...ctx, registry: ctx.entry?.registry ?? '' }),
+    drift: (snap, record) => dockerDrift(snap, dockerRecord(record)!),
+    async check(plan: RuntimePlan) {
+      // dockerd ≥ 23 can check a config file itself; older ones (Debian 12's 20.10) rely on our schema and the confirm step.
+      const write = plan.actions.find((a) => a.kind === 'write-file' && a.path === layout.daemonJsonPath);
+      if (!hasValidateFlag(info?.serverVersion ?? '') || write?.kind !== 'write-file') return;
+      const tmp = '/var/lib/regsetup/validate-daemon.json';
+      await files.mkdirp('/var/lib/regsetup', 0o700);
+      await files.writeAtomic(tmp, write.after, { mode: 0o600 });
+      const result = await validateConfig(host.processes, `${host.root === '/' ? '' : host.root}${tmp}`).finally(() => files.remove(tmp));
+      if (result.supported && result.ok === false) {
+        throw refused('ERR_DAEMON_JSON_REJECTED', `dockerd --validate refuses the merged daemon.json: ${result.output ?? ''}`, 'Nothing was changed.');
+      }
+    },
+    async activate(plan, log) {
+      if (plan.activation === 'none') return;
+      if (plan.activation === 'restart') {
+        if (restartCommand === undefined) throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
+        const r = await host.processes.run(restartCommand[0]!, restartCommand.slice(1), { timeoutMs: 120_000 });
+        if (r.exitCode !== 0) throw new Error(`${restartCommand.join(' ')} failed: ${r.stderr || r.stdout}`);
+        log('restarted dockerd; waiting for it to show the new settings');
+        return;
+      }
+      await reloadDockerd({ dockerd: dockerd!, processes: host.processes });
+      log('reloaded dockerd; waiting for it to show the new settings');
+    },
+    async confirm(plan, which, options: ConfirmOptions) {
+      const expected = (which === 'after' ? plan.expect : plan.expectBefore) as Expected | undefined;
+      if (expected === undefined) return undefined;
+      return confirmDaemon(docker, expected, { clock: host.clock, sleep: host.sleep, ...options });
+    },
+    verifySteps: () => [mirrorPull(verify), registryPull(verify), pushRoundtrip(verify), daemonConfig(verify)],
+  };
+  return session;
+}

@@ -1,0 +1,77 @@
+import { editDaemonJson, parseDaemonJson } from '../../core/daemon-json.js';
+import type { RestartPolicy } from '../../core/desired-state.js';
+import { undoOwnedFile } from '../../core/owned-file.js';
+import type { FileAction, RuntimePlan } from '../../core/plan-types.js';
+import type { PlanContext } from '../types.js';
+import { activationDetail, changedKeys, decideActivation } from './activation.js';
+import { expectedFrom } from './confirm.js';
+import type { DockerSessionInfo } from './plan.js';
+import type { DockerRecord } from './record.js';
+import { certsFile, type DockerSnapshot } from './snapshot.js';
+
+/**
+ * Undo exactly what the record says a join did for dockerd: remove the daemon.json entries it
+ * added (never those that were there before), remove or restore the files it installed.
+ * Files changed by hand since join are left alone.
+ */
+export function unplanDocker(session: DockerSessionInfo, snapshot: DockerSnapshot, record: DockerRecord, ctx: PlanContext & { registry: string; restart?: RestartPolicy }): RuntimePlan {
+  const warnings: string[] = [];
+  const actions: FileAction[] = [];
+  const unchanged: string[] = [];
+
+  for (const file of record.files) {
+    const action = undoOwnedFile({
+      file,
+      current: certsFile(snapshot, file.path),
+      backups: snapshot.backups,
+      journal: ctx.journal,
+      registry: ctx.registry,
+      reason: `remove the ${file.path.endsWith('.crt') ? 'CA' : 'file'} join installed for ${ctx.registry}`,
+      warnings,
+    });
+    if (action) actions.push(file.path.endsWith('.key') ? { ...action, secret: true } : action);
+    else unchanged.push(file.path);
+  }
+
+  const path = snapshot.daemonJsonPath;
+  if (record.daemonJsonPath !== path) {
+    warnings.push(`${ctx.registry} was joined with ${record.daemonJsonPath}, but dockerd now reads ${path}: removing the entries from ${path}.`);
+  }
+  const edit = editDaemonJson(snapshot.daemonJsonText ?? '', { removeMirrors: record.added.mirrors, removeInsecure: record.added.insecure }, path);
+  const gone = [...record.added.mirrors, ...record.added.insecure].length - [...edit.removed.mirrors, ...edit.removed.insecure].length;
+  if (gone > 0) warnings.push(`${gone} entr${gone === 1 ? 'y' : 'ies'} join added to ${path} had already been removed.`);
+  let keys: string[] = [];
+  if (edit.changed && snapshot.daemonJsonText !== undefined) {
+    keys = changedKeys(snapshot.daemonJsonText, edit.text, path);
+    const what = [...edit.removed.mirrors.map((m) => `mirror ${m}`), ...edit.removed.insecure.map((h) => `insecure registry ${h}`)];
+    // An emptied list stays as [] (editDaemonJson): on SIGHUP dockerd keeps a setting whose key is absent.
+    actions.push({ kind: 'write-file', path, before: snapshot.daemonJsonText, after: edit.text, mode: snapshot.daemonJsonStat?.mode ?? 0o644, reason: `remove ${what.join(', ')}` });
+  } else {
+    unchanged.push(path);
+  }
+
+  const decision = decideActivation(keys, ctx.restart ?? 'auto', snapshot.dockerd);
+  warnings.push(...decision.warnings);
+  const emptied = edit.changed && record.createdDaemonJson === true && onlyEmptyLists(edit.text, path);
+  return {
+    runtime: session.id,
+    kind: 'docker',
+    label: session.label,
+    actions,
+    unchanged,
+    activation: decision.activation,
+    ...activationDetail(decision.activation),
+    ...(edit.changed && snapshot.daemonJsonText !== undefined
+      ? { expect: expectedFrom(snapshot.daemonJsonText, edit.text), expectBefore: expectedFrom(undefined, snapshot.daemonJsonText) }
+      : {}),
+    warnings,
+    record: null,
+    ...(emptied ? { cleanup: [{ path, ifContent: edit.text, reason: 'join created it; nothing else is in it' }] } : {}),
+  };
+}
+
+/** Nothing left but the lists leave emptied: the file says no more than no file would. */
+function onlyEmptyLists(text: string, path: string): boolean {
+  const config = parseDaemonJson(text, path);
+  return Object.entries(config).every(([key, value]) => ['registry-mirrors', 'insecure-registries'].includes(key) && Array.isArray(value) && value.length === 0);
+}

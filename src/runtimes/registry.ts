@@ -1,0 +1,70 @@
+import type { RuntimeKind } from '../core/desired-state.js';
+import { refused } from '../core/errors.js';
+import type { JournalEntry } from '../core/journal.js';
+import { dockerRuntime } from './docker/index.js';
+import { unusable, type DockerSession } from './docker/session.js';
+import type { HostPorts, Runtime, RuntimeSession } from './types.js';
+
+// The runtimes regsetup knows. Adding one adds a folder under runtimes/ and a line here.
+export const RUNTIMES: readonly Runtime[] = [dockerRuntime];
+
+const runtimeOf = (kind: string): Runtime | undefined => RUNTIMES.find((r) => r.kind === kind);
+
+/** Every runtime session found on the node, running or only installed. */
+export async function detectSessions(host: HostPorts, kinds: readonly string[] = RUNTIMES.map((r) => r.kind)): Promise<RuntimeSession[]> {
+  const found = await Promise.all(RUNTIMES.filter((r) => kinds.includes(r.kind)).map((r) => r.detect(host)));
+  return found.flat();
+}
+
+/** Why a session cannot take a join, or undefined when it can. */
+function whyNot(session: RuntimeSession): Error | undefined {
+  if (session.kind === 'docker') return unusable(session as DockerSession);
+  return session.running ? undefined : refused('ERR_RUNTIME_NOT_RUNNING', `${session.label} is not running`, `Start ${session.label} and run the command again; nothing was changed.`);
+}
+
+/**
+ * The sessions a join configures: `auto` = every runtime running on the node; named ones must
+ * all be there and running. Refuses (exit 4) when there is nothing to configure.
+ */
+export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[]): RuntimeSession[] {
+  if (choice.includes('auto')) {
+    const usable = sessions.filter((s) => whyNot(s) === undefined);
+    if (usable.length > 0) return usable;
+    const first = sessions.map(whyNot).find((e) => e !== undefined);
+    if (first) throw first;
+    throw refused('ERR_NO_RUNTIME', 'no container runtime runs on this host (looked for dockerd, containerd, podman, CRI-O, k3s, rke2)', 'Start the runtime first, or name it with --runtime.');
+  }
+  const picked: RuntimeSession[] = [];
+  for (const kind of new Set(choice)) {
+    const of = sessions.filter((s) => s.kind === kind);
+    if (of.length === 0) throw refused('ERR_RUNTIME_NOT_FOUND', `--runtime ${kind}: no ${kind} was found on this host`, `Check that ${kind} is installed and running, or leave --runtime out to configure what runs here.`);
+    const usable = of.filter((s) => whyNot(s) === undefined);
+    if (usable.length === 0) throw whyNot(of[0]!)!;
+    picked.push(...usable);
+  }
+  return picked;
+}
+
+/**
+ * A session for every runtime record of a registry: the running one when found, else one that
+ * reads and writes its files without a daemon (leave and status work with the runtime stopped).
+ */
+export async function sessionsForEntry(host: HostPorts, detected: readonly RuntimeSession[], entry: JournalEntry, only?: readonly string[]): Promise<{ sessions: RuntimeSession[]; warnings: string[] }> {
+  const sessions: RuntimeSession[] = [];
+  const warnings: string[] = [];
+  for (const [id, record] of Object.entries(entry.runtimes)) {
+    if (only !== undefined && !only.includes('auto') && !only.includes(record.kind)) continue;
+    const live = detected.find((s) => s.id === id);
+    if (live) {
+      sessions.push(live);
+      continue;
+    }
+    const runtime = runtimeOf(record.kind);
+    const offline = runtime?.offline ? await runtime.offline(host, id, record) : undefined;
+    if (offline) sessions.push(offline);
+    else warnings.push(`${entry.registry}: the journal names runtime ${id} (${record.kind}), which this regsetup cannot serve; its files are left as they are.`);
+  }
+  return { sessions, warnings };
+}
+
+export const isRuntimeKind = (kind: string): kind is RuntimeKind => RUNTIMES.some((r) => r.kind === kind);

@@ -1,0 +1,80 @@
+import type { RuntimeKind } from '../core/desired-state.js';
+import type { Journal, JournalEntry, RuntimeRecord } from '../core/journal.js';
+import type { ResolvedDesired, RuntimePlan } from '../core/plan-types.js';
+import type { Clock, Sleep } from '../host/clock.js';
+import type { Files } from '../host/files.js';
+import type { Processes } from '../host/processes.js';
+import type { Step } from '../verify/types.js';
+import type { RuntimeVerifyContext } from '../verify/runtime-context.js';
+
+// The runtime port (docs/architecture.md). A runtime is a plug-in: it finds its running
+// daemon(s) on the node as sessions; a session reads what its planner needs (snapshot), plans
+// purely (plan/unplan → file actions + activation), activates (reload/restart or nothing), and
+// confirms — the one definition of "the runtime took it", used by apply, verify and doctor alike.
+
+/** What every runtime may use of the host. Paths given to `files` are host paths (already under --root). */
+export interface HostPorts {
+  root: string;
+  files: Files;
+  processes: Processes;
+  clock: Clock;
+  sleep: Sleep;
+  env: NodeJS.ProcessEnv;
+  /** --docker-host, when given. */
+  dockerHost?: string;
+}
+
+export interface PlanContext {
+  journal: Journal;
+  /** This registry's entry, when it is on record. */
+  entry?: JournalEntry;
+  now: number;
+}
+
+export interface DriftItem {
+  /** e.g. "registry-mirrors entry https://x was removed from /etc/docker/daemon.json". */
+  what: string;
+  path?: string;
+}
+
+export interface ConfirmOptions {
+  timeoutMs: number;
+  pollMs?: number;
+}
+
+export interface RuntimeSession<Snapshot = unknown> {
+  readonly id: string;
+  readonly kind: RuntimeKind;
+  readonly label: string;
+  /** false: configured on this host but its daemon is not running (leave and status still work). */
+  readonly running: boolean;
+  /** Everything plan/unplan/drift need, read before the first write. Registries: those the plan touches. */
+  snapshot(registries: readonly string[], journal: Journal): Promise<Snapshot>;
+  /** Pure. Refuses (RegsetupError, exit 4) before anything is written when it would break the runtime. */
+  plan(snapshot: Snapshot, desired: ResolvedDesired, record: RuntimeRecord | undefined, ctx: PlanContext): RuntimePlan;
+  /** Pure: undo exactly what the record says, keeping what was there before. */
+  unplan(snapshot: Snapshot, record: RuntimeRecord, ctx: PlanContext): RuntimePlan;
+  /** Pure: how the runtime's files moved away from the record. */
+  drift(snapshot: Snapshot, record: RuntimeRecord, ctx: PlanContext): DriftItem[];
+  /** Ask the runtime itself whether it would take the planned files (e.g. `dockerd --validate`), before anything is written. */
+  check?(plan: RuntimePlan): Promise<void>;
+  /** Reload or restart as the plan says (nothing for `none`). */
+  activate(plan: RuntimePlan, log: (line: string) => void): Promise<void>;
+  /** undefined when the runtime shows `plan.expect` (or, with `before`, `plan.expectBefore`); else what is wrong. */
+  confirm(plan: RuntimePlan, which: 'after' | 'before', options: ConfirmOptions): Promise<string | undefined>;
+  /** The verification steps that go through this runtime (pulls, pushes, effective config). */
+  verifySteps(): Array<Step<RuntimeVerifyContext>>;
+  /** Where credentials for this runtime go: shown to the user and used by join/leave. */
+  readonly credentials: 'docker-config' | 'containers-auth' | 'kubelet-credential-provider' | 'k3s-registries' | 'none';
+}
+
+export interface Runtime {
+  kind: RuntimeKind;
+  /** The running daemons of this kind (several: rootful and rootless Docker side by side). */
+  detect(host: HostPorts): Promise<RuntimeSession[]>;
+  /**
+   * A session for a record in the journal whose daemon is not found now: enough to read,
+   * unplan and report drift (activation `none`). undefined when the record cannot be served.
+   */
+  offline?(host: HostPorts, id: string, record: RuntimeRecord): Promise<RuntimeSession | undefined>;
+}
