@@ -5,13 +5,13 @@ import { isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan 
 import { sleep as realSleep, type Clock, type Sleep } from '../host/clock.js';
 import type { Files } from '../host/files.js';
 import { rooted } from '../host/host-path.js';
-import type { RuntimeSession } from '../runtimes/types.js';
+import type { ActivationPort } from './activation-port.js';
 import { backUp, backupDir } from './backup.js';
 import { writeJournal } from './journal-write.js';
 import { rollBack } from './rollback.js';
 
-/** What apply needs of each runtime session in the plan. */
-export type ActivationPort = Pick<RuntimeSession, 'activate' | 'confirm' | 'label'>;
+export type { ActivationPort } from './activation-port.js';
+
 
 export interface ApplyPorts {
   /** Host paths; apply puts them under opts.root itself. */

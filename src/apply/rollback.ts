@@ -2,7 +2,7 @@ import { ExitCode, RegsetupError } from '../core/errors.js';
 import type { Activation, Plan } from '../core/plan-types.js';
 import type { Files } from '../host/files.js';
 import { restoreOne, type Original } from './backup.js';
-import type { ActivationPort } from './apply.js';
+import type { ActivationPort } from './activation-port.js';
 
 // Undo a failed apply: every file this run touched put back as it was (and only those), the
 // journal back, every runtime it activated told again and seen back on its old settings. Only

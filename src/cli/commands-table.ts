@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, RegsetupError } from '../core/errors.js';
 import { caOptions, credentialOptions, dockerConfigOption, joinOptions, runtimeOption, verifyOptions } from './options.js';
-import type { Runner } from './program.js';
+import type { Runner } from './context.js';
 
 /** Each command's code is imported only when that command runs: `--version` stays cheap. */
 type Loader = () => Promise<{ run: Runner }>;

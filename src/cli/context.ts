@@ -1,3 +1,4 @@
+import type { ExitCode } from '../core/errors.js';
 import type { Output } from './output.js';
 
 /** Options every command accepts (DESIGN.md "Global"). */
@@ -16,3 +17,5 @@ export interface CommandContext {
   stdin: NodeJS.ReadableStream;
   env: NodeJS.ProcessEnv;
 }
+
+export type Runner = (ctx: CommandContext, args: string[], opts: Record<string, unknown>) => Promise<ExitCode>;

@@ -4,7 +4,7 @@ import { specs } from './commands-table.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { createOutput } from './output.js';
 
-export type Runner = (ctx: CommandContext, args: string[], opts: Record<string, unknown>) => Promise<ExitCode>;
+export type { Runner } from './context.js';
 
 export const exitCodesHelp = `
 Exit codes:

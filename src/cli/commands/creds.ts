@@ -2,7 +2,7 @@ import { ExitCode, RegsetupError, badInput, usageError } from '../../core/errors
 import { inspectCredentials, type CredentialsInspection } from '../../credentials/inspect.js';
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { askYesNo } from '../prompt.js';
 

@@ -16,11 +16,11 @@ import { collectTargets, explicitTarget, readTargetSources } from '../../doctor/
 import { findingJson, isProblem, type Finding, type Target } from '../../doctor/types.js';
 import { walkFixes, type FixOutcome } from '../../doctor/walk.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 import { detectSessions } from '../../runtimes/registry.js';
-import { hostOf } from './join.js';
+import { hostOf } from './io.js';
 import { askYesNo } from '../prompt.js';
 
 type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string[]; trustOnFirstUse?: boolean };

@@ -1,5 +1,4 @@
-import type { ApplyReport } from '../../apply/apply.js';
-import { applyPrepared, prepareJoin, type ConvergeIo } from '../../converge/converge.js';
+import { applyPrepared, prepareJoin } from '../../converge/converge.js';
 import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
 import { ExitCode } from '../../core/errors.js';
 import { renderPlanDiff, planToJson } from '../../core/plan-render.js';
@@ -7,47 +6,17 @@ import { joinHosts } from '../../core/plan-types.js';
 import { loginRegistry } from '../../credentials/login.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
-import { realHostPorts } from '../../runtimes/host-ports.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
 import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../program.js';
-import { askYesNo } from '../prompt.js';
+import type { Runner } from '../context.js';
+import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { verifyRuntimes, verifySetup, type VerifyFlags } from './verify-input.js';
 
 type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
-
-/** Who answers the plan's question: --yes, the operator on a terminal, or nobody (then it is an error). */
-export function operatorIo(ctx: CommandContext): ConvergeIo {
-  return {
-    yes: ctx.global.yes,
-    note: (line) => ctx.out.note(line),
-    ...(ctx.interactive ? { confirm: (message: string) => askYesNo(message) } : {}),
-  };
-}
-
-export const hostOf = (ctx: CommandContext) => ({ ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env }) });
-
-/** What changed, per runtime, in the words the plan uses (activation: none | reload | restart). */
-export function appliedJson(applied: ApplyReport) {
-  const changes = applied.changes;
-  const changed = changes.some((c) => c.change !== 'unchanged') || applied.runtimes.some((r) => r.activated);
-  return {
-    changed,
-    changes,
-    runtimes: applied.runtimes.map((r) => ({ ...r, changes: changes.filter((c) => c.runtime === r.runtime) })),
-  };
-}
-
-export function appliedLine(registry: string, applied: ApplyReport): string {
-  const changed = applied.changes.filter((c) => c.change !== 'unchanged');
-  const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${r.label}: ${r.activation} (done)`);
-  if (changed.length === 0 && activated.length === 0) return `${registry}: already up to date`;
-  return `${registry}: ${[...changed.map((c) => `${c.change} ${c.path}`), ...activated].join(', ')}`;
-}
 
 /** `regsetup join`: preflight → plan → confirm → apply → activate → confirm → verify, for every runtime on the node. */
 export const run: Runner = async (ctx, [registryArg], opts) => {

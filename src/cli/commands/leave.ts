@@ -7,9 +7,9 @@ import { parseRegistry } from '../../core/registry-name.js';
 import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js';
 import { logoutRegistry } from '../../credentials/login.js';
 import type { CommandContext } from '../context.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 import { credentialCommandPorts } from './credential-ports.js';
-import { appliedJson, appliedLine, hostOf, operatorIo } from './join.js';
+import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
 
 /** `regsetup leave`: undo exactly what join recorded for a registry, in every runtime, keep what was there before. */
 export const run: Runner = async (ctx, [registryArg], opts) => {

@@ -2,7 +2,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import { loginRegistry } from '../../credentials/login.js';
 import { dockerApi } from '../../host/docker-api.js';
 import { readPassword } from '../../host/secret-input.js';
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 import { credentialCommandPorts } from './credential-ports.js';
 
 interface LoginFlags {

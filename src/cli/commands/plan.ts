@@ -1,4 +1,4 @@
-import type { Runner } from '../program.js';
+import type { Runner } from '../context.js';
 import { run as join } from './join.js';
 
 /** `regsetup plan` is `join --dry-run`: the same preflight and plan, nothing changed. */

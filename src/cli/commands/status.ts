@@ -1,7 +1,7 @@
 import { statusReport } from '../../converge/status.js';
 import { ExitCode } from '../../core/errors.js';
-import type { Runner } from '../program.js';
-import { hostOf } from './join.js';
+import type { Runner } from '../context.js';
+import { hostOf } from './io.js';
 
 /** `regsetup status`: the registries regsetup manages here, and any drift from what join left, per runtime. Needs no daemon. */
 export const run: Runner = async (ctx) => {

@@ -3,8 +3,8 @@ import { closeHttpAgents } from '../../host/http.js';
 import { detectSessions } from '../../runtimes/registry.js';
 import { stepLines, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
-import type { Runner } from '../program.js';
-import { hostOf } from './join.js';
+import type { Runner } from '../context.js';
+import { hostOf } from './io.js';
 import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 
 export const run: Runner = async (ctx, [registryArg], opts) => {

@@ -1,0 +1,37 @@
+import type { ApplyReport } from '../../apply/apply.js';
+import type { ConvergeIo } from '../../converge/converge.js';
+import { realHostPorts } from '../../runtimes/host-ports.js';
+import type { CommandContext } from '../context.js';
+import { askYesNo } from '../prompt.js';
+
+// What the commands that change the host share: who answers, which host, how a result reads.
+
+/** Who answers the plan's question: --yes, the operator on a terminal, or nobody (then it is an error). */
+export function operatorIo(ctx: CommandContext): ConvergeIo {
+  return {
+    yes: ctx.global.yes,
+    note: (line) => ctx.out.note(line),
+    ...(ctx.interactive ? { confirm: (message: string) => askYesNo(message) } : {}),
+  };
+}
+
+export const hostOf = (ctx: CommandContext) => ({ ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env }) });
+
+/** What changed, per runtime, in the words the plan uses (activation: none | reload | restart). */
+export function appliedJson(applied: ApplyReport) {
+  const changes = applied.changes;
+  const changed = changes.some((c) => c.change !== 'unchanged') || applied.runtimes.some((r) => r.activated);
+  return {
+    changed,
+    changes,
+    runtimes: applied.runtimes.map((r) => ({ ...r, changes: changes.filter((c) => c.runtime === r.runtime) })),
+  };
+}
+
+export function appliedLine(registry: string, applied: ApplyReport): string {
+  const changed = applied.changes.filter((c) => c.change !== 'unchanged');
+  const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${r.label}: ${r.activation} (done)`);
+  if (changed.length === 0 && activated.length === 0) return `${registry}: already up to date`;
+  return `${registry}: ${[...changed.map((c) => `${c.change} ${c.path}`), ...activated].join(', ')}`;
+}
+
