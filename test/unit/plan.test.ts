@@ -131,6 +131,21 @@ describe('planJoin', () => {
     });
   });
 
+  it('a CA rotation: the new CA goes next to the old one, then replaces it once the old pin is dropped', () => {
+    const joined = afterPlan(snapshot(), planJoin(snapshot(), desired({ caPem: pem('old CA') }), NOW));
+    const staged = planJoin(joined, desired({ caPems: [pem('old CA'), pem('new CA')] }), NOW + 1);
+    const extra = actions(staged).find((a) => /\/ca-[0-9a-f]{12}\.crt$/.test(a.path))!;
+    expect(actions(staged).map((a) => [a.kind, a.path])).toEqual([['write-file', extra.path]]);
+    expect(activation(staged)).toBe('none');
+    const rotating = afterPlan(joined, staged);
+    const finished = planJoin(rotating, desired({ caPem: pem('new CA') }), NOW + 2);
+    expect(actions(finished).map((a) => [a.kind, a.path])).toEqual([['write-file', CA], ['remove-file', extra.path]]);
+    expect(writeOf(finished, CA)).toMatchObject({ before: pem('old CA'), after: pem('new CA') });
+    const done = afterPlan(rotating, finished);
+    expect(done.existingCaFiles['nexus.example.com']).toEqual({ 'ca.crt': pem('new CA') });
+    expect(isEmptyPlan(planJoin(done, desired({ caPem: pem('new CA') }), NOW + 3))).toBe(true);
+  });
+
   it.each([
     { name: 'auto reloads', restart: 'auto', dockerd: {}, daemon: 'reload', warning: undefined },
     { name: 'restart warns about running containers', restart: 'restart', dockerd: { runningContainers: 3 }, daemon: 'restart', warning: /stops the 3 running containers/ },

@@ -1,5 +1,5 @@
 import { editDaemonJson, parseDaemonJson, validateDaemonJson } from '../../core/daemon-json.js';
-import { describePem, samePem } from '../../core/digest.js';
+import { describePem, pemCertificates, samePem, sha256Hex } from '../../core/digest.js';
 import { refused } from '../../core/errors.js';
 import { hubMirrors, UPSTREAM_DOCKER_HUB } from '../../core/mirrors.js';
 import { planOwnedFile } from '../../core/owned-file.js';
@@ -8,7 +8,7 @@ import type { PlanContext } from '../types.js';
 import { activationDetail, changedKeys, decideActivation, refuseFlagConflicts } from './activation.js';
 import { expectedFrom } from './confirm.js';
 import type { DockerRecord, PlannedDockerRecord } from './record.js';
-import { caPath, type DockerSnapshot } from './snapshot.js';
+import { caPath, certsFile, type DockerSnapshot } from './snapshot.js';
 
 export interface DockerSessionInfo {
   id: string;
@@ -34,12 +34,21 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
   }
 
   // certs.d files first: they are read at every pull, so they are live before dockerd reloads.
+  const wanted = new Set<string>();
   for (const hostPort of hosts) {
     for (const planned of certsFiles(snapshot, desired, hostPort, ctx)) {
+      wanted.add(planned.path);
       if (planned.action) actions.push(planned.action);
       else unchanged.push(planned.path);
       if (planned.file) files.set(planned.file.path, planned.file);
     }
+  }
+  // An extra CA of a rotation that is no longer wanted (its pin was dropped) goes again.
+  for (const file of previous?.files ?? []) {
+    if (wanted.has(file.path) || !EXTRA_CA.test(file.path)) continue;
+    const current = certsFile(snapshot, file.path);
+    if (current !== undefined && sha256Hex(current) === file.sha256) actions.push({ kind: 'remove-file', path: file.path, before: current, reason: 'remove a CA of a finished rotation' });
+    files.delete(file.path);
   }
 
   const path = snapshot.daemonJsonPath;
@@ -96,11 +105,17 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
 
 const union = (a: readonly string[] = [], b: readonly string[]): string[] => [...new Set([...a, ...b])];
 
-/** The CA (ca.crt) and, when given, the client pair (client.cert + client.key) of one registry in certs.d. */
+// During a CA rotation the new CA sits next to the old one: Docker reads every *.crt of the directory.
+const EXTRA_CA = /\/ca-[0-9a-f]{12}\.crt$/;
+const withNewline = (pem: string) => (pem.endsWith('\n') ? pem : `${pem}\n`);
+
+/** The CAs (ca.crt, and ca-<sha>.crt for more during a rotation) and the client pair of one registry in certs.d. */
 function certsFiles(snapshot: DockerSnapshot, desired: ResolvedDesired, hostPort: string, ctx: PlanContext) {
   const planned = [];
-  const ca = desired.caPems[0];
-  if (ca !== undefined) planned.push(planCa(snapshot, hostPort, ca.endsWith('\n') ? ca : `${ca}\n`, desired.registry, ctx));
+  desired.caPems.forEach((pem, i) => {
+    const name = i === 0 ? 'ca.crt' : `ca-${sha256Hex(pemCertificates(pem)[0] ?? pem).slice(0, 12)}.crt`;
+    planned.push(planCa(snapshot, hostPort, withNewline(pem), desired.registry, ctx, name));
+  });
   if (desired.clientCert) {
     const dir = `${snapshot.certsDir.replace(/\/+$/, '')}/${hostPort}`;
     const current = snapshot.existingCaFiles[hostPort] ?? {};
@@ -123,14 +138,15 @@ function certsFiles(snapshot: DockerSnapshot, desired: ResolvedDesired, hostPort
   return planned;
 }
 
-function planCa(snapshot: DockerSnapshot, hostPort: string, pem: string, registry: string, ctx: PlanContext) {
-  const path = caPath(snapshot.certsDir, hostPort);
+function planCa(snapshot: DockerSnapshot, hostPort: string, pem: string, registry: string, ctx: PlanContext, name = 'ca.crt') {
+  const path = `${caPath(snapshot.certsDir, hostPort).slice(0, -'ca.crt'.length)}${name}`;
   const dir = snapshot.existingCaFiles[hostPort] ?? {};
-  const current = dir['ca.crt'];
+  const current = dir[name];
   // Docker reads every *.crt in the directory: the same CA under another name already works.
   if (current === undefined || !samePem(current, pem)) {
-    const twin = Object.keys(dir).find((name) => name.endsWith('.crt') && samePem(dir[name]!, pem));
-    if (twin !== undefined) return { path: `${path.slice(0, -'ca.crt'.length)}${twin}` };
+    // …but not one of our own rotation files: that one goes once the rotation is done.
+    const twin = Object.keys(dir).find((n) => n.endsWith('.crt') && !EXTRA_CA.test(`/${n}`) && samePem(dir[n]!, pem));
+    if (twin !== undefined) return { path: `${path.slice(0, -name.length)}${twin}` };
   }
   return planOwnedFile({
     path,
