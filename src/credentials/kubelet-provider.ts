@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { credentialKey } from '../core/docker-config-edit.js';
 import { badInput, isRegsetupError } from '../core/errors.js';
+import { goDuration, PROVIDER_API_VERSION } from '../core/kubelet-provider-entry.js';
 import { redact } from '../core/redact.js';
 import type { CredentialBackend } from './backend.js';
 
@@ -9,8 +10,6 @@ import type { CredentialBackend } from './backend.js';
 // pkg/credentialprovider/plugin/plugin.go). kubelet writes a CredentialProviderRequest to stdin,
 // reads a CredentialProviderResponse from stdout, and treats a non-zero exit as a failure
 // (stderr goes into its log). It decodes the response strictly: unknown fields are an error.
-
-export const PROVIDER_API_VERSION = 'credentialprovider.kubelet.k8s.io/v1';
 
 export const providerRequestSchema = z.object({
   apiVersion: z.literal(PROVIDER_API_VERSION),
@@ -22,9 +21,6 @@ export const providerRequestSchema = z.object({
   serviceAccountAnnotations: z.record(z.string(), z.string()).optional(),
 });
 export type ProviderRequest = z.infer<typeof providerRequestSchema>;
-
-/** metav1.Duration: Go's time.Duration text (5m0s, 1h, 0s). */
-export const goDuration = z.string().regex(/^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)$/, 'a Go duration such as 5m or 1h30m');
 
 export const providerResponseSchema = z
   .object({
