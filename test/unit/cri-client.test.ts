@@ -68,6 +68,15 @@ describe('Version and Status', () => {
     expect((status.info.config as { registry: { auths: unknown } }).registry.auths).toEqual({ 'r.example': { username: 'ci', password: '***', auth: '***' } });
   });
 
+  it('masks configs.<host>.auth and registry headers too', async () => {
+    const { fake, cri } = await setup();
+    const registry = { configPath: '', configs: { 'r.example': { auth: { username: 'ci', password: 'c0nf-pw', identitytoken: 'id-t0k' }, tls: { ca_file: '/ca.crt' } } }, headers: { Authorization: ['Basic aGVhZGVyLXB3'] } };
+    fake.info = { config: JSON.stringify({ registry }) };
+    const status = await cri.status();
+    expect(JSON.stringify(status)).not.toMatch(/c0nf-pw|id-t0k|aGVhZGVyLXB3/);
+    expect(status.info.config).toEqual({ registry: { configPath: '', configs: { 'r.example': { auth: { username: 'ci', password: '***', identitytoken: '***' }, tls: { ca_file: '/ca.crt' } } }, headers: { Authorization: ['***'] } } });
+  });
+
   it('Status without verbose has no info and no registry', async () => {
     const { fake, cri } = await setup();
     const status = await cri.status({ verbose: false });
