@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, RegsetupError } from '../core/errors.js';
 import { caOptions, credentialOptions, dockerConfigOption, joinOptions, runtimeOption, verifyOptions } from './options.js';
+import type { ProtocolIo } from './kubelet-provider-main.js';
 import type { Runner } from './context.js';
 
 /** Each command's code is imported only when that command runs: `--version` stays cheap. */
@@ -23,6 +24,15 @@ const notYet = (name: string): Loader => async () => ({
     });
   },
 });
+
+/**
+ * Hidden entries that speak another program's protocol on stdin/stdout: no global flags, no
+ * --json, not in --help. They return their exit code.
+ */
+export const protocolEntries: Record<string, () => Promise<{ main: (argv: string[], io: ProtocolIo) => Promise<number> }>> = {
+  // kubelet's CredentialProviderConfig runs `regsetup` with args: [kubelet-credential-provider].
+  'kubelet-credential-provider': () => import('./kubelet-provider-main.js'),
+};
 
 export const specs: CommandSpec[] = [
   {

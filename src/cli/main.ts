@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../core/errors.js';
+import { protocolEntries } from './commands-table.js';
 import { renderError } from './exit.js';
 import { createOutput } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
@@ -21,6 +22,10 @@ function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): Ex
 
 /** Runs one command line and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: Omit<ProgramIo, 'version'>): Promise<ExitCode> {
+  const first = argv[0];
+  if (first !== undefined && Object.hasOwn(protocolEntries, first)) {
+    return (await (await protocolEntries[first]!()).main(argv.slice(1), io)) as ExitCode;
+  }
   const programIo: ProgramIo = { ...io, version };
   const program = buildProgram(programIo);
   try {
