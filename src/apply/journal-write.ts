@@ -11,7 +11,11 @@ export async function writeJournal(files: Files, path: string, current: string |
   const update = plan.journal;
   if (update === undefined) return;
   const journal = parseJournal(current, path);
-  const next = update.op === 'forget' ? forgetRegistry(journal, update.registry) : recordJoin(journal, withBackups(update.entry, originals));
+  let next = update.op === 'forget' ? forgetRegistry(journal, update.registry) : recordJoin(journal, withBackups(update.entry, originals));
+  for (const { registry, runtime, record } of update.also ?? []) {
+    const heir = next.registries[registry];
+    if (heir !== undefined) next = recordJoin(next, { ...heir, runtimes: { ...heir.runtimes, [runtime]: recordWithBackups(record, originals) } });
+  }
   await files.writeAtomic(path, serializeJournal(next), { mode: 0o600 });
 }
 

@@ -14,6 +14,8 @@ export interface ResolvedDesired {
   /** Every mirror asked for, Docker Hub's and others'; each runtime takes what it can use. */
   mirrors: MirrorPair[];
   insecure: boolean;
+  /** Insecure registries that answer only plain HTTP (preflight tried HTTPS first, as dockerd does). */
+  plainHttp?: string[];
   /** CA certificates to trust for the registry and push registry; empty = the system store suffices. Several during a rotation. */
   caPems: string[];
   /** A client certificate and key (PEM contents) to present, when the registry wants one. */
@@ -78,13 +80,19 @@ export interface RuntimePlan {
   warnings: string[];
   /** The runtime's journal record after the plan: undefined = as it is, null = forget it. */
   record?: PlannedRecord | null;
+  /**
+   * A node-wide change this registry made that another one still needs (containerd's config_path):
+   * that registry's record of this runtime takes it over, so the last one to leave undoes it.
+   */
+  handOver?: { registry: string; record: PlannedRecord };
   cleanup?: Cleanup[];
 }
 
 /** What apply records in the journal, under the lock, before it writes any host file. */
-export type JournalUpdate =
-  | { op: 'record'; entry: PlannedJournalEntry }
-  | { op: 'forget'; registry: string };
+export type JournalUpdate = ({ op: 'record'; entry: PlannedJournalEntry } | { op: 'forget'; registry: string }) & {
+  /** Records of other registries that take over a node-wide change (RuntimePlan.handOver). */
+  also?: Array<{ registry: string; runtime: string; record: PlannedRecord }>;
+};
 
 export type PlannedJournalEntry = Omit<JournalEntry, 'runtimes'> & { runtimes: Record<string, PlannedRecord> };
 

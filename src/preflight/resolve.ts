@@ -52,12 +52,14 @@ export async function preflight(desired: DesiredState, input: PreflightInput, po
     resolveMirrors(desired, reach, input.hubImage, now),
   ]);
   if (mirrors.note) ports.note(mirrors.note);
+  const plainHttp = [reach, pushReach].flatMap((r, i) => (r?.baseUrl.startsWith('http://') ? [[registry, push][i]!.hostPort] : []));
   const clientCert = desired.clientCert ? await readClientCert(ports.files, desired.clientCert) : undefined;
   const resolved: ResolvedDesired = {
     registry: registry.hostPort,
     ...(push ? { pushRegistry: push.hostPort } : {}),
     mirrors: mirrors.mirrors,
     insecure: desired.insecure,
+    ...(plainHttp.length > 0 ? { plainHttp } : {}),
     caPems: ca.pems,
     ...(clientCert ? { clientCert } : {}),
     restart: desired.restart,
