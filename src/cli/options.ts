@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
+import { choiceFlag, secondsFlag } from './flag-parsers.js';
 
-// Flag sets shared by several commands, so each flag reads the same everywhere.
+// Flag sets shared by several commands, so each flag reads the same everywhere. Each command
+// gets only the flags it acts on: `plan` offers no --dry-run (it is one) and no --no-verify.
 
 // A password on the command line ends up in `ps` and shell history: refuse it by name.
 const passwordTrap = () =>
@@ -11,7 +13,7 @@ const passwordTrap = () =>
 
 export const credentialOptions = (cmd: Command) =>
   cmd
-    .option('-u, --username <user>', 'registry user name')
+    .option('-u, --username <user>', 'registry user name (the password from --password-stdin, --password-file, REGSETUP_PASSWORD, or asked on a terminal)')
     .option('--password-stdin', 'read the password from standard input')
     .option('--password-file <file>', 'read the password from a file')
     .addOption(passwordTrap());
@@ -21,7 +23,7 @@ export const verifyOptions = (cmd: Command) =>
     .option('--push-registry <host[:port]>', 'where pushes go, when it differs from the registry (a Nexus hosted connector)')
     .option('--hub-image <ref>', 'a Docker Hub image to pull through the mirrors', 'library/hello-world:latest')
     .option('--push-repo <name>', 'repository for the test image', 'regsetup/verify')
-    .option('--max-clock-skew <seconds>', 'largest clock offset accepted', '30');
+    .addOption(secondsFlag('--max-clock-skew <seconds>', 'largest clock offset accepted', { max: 86_400, default: 30 }));
 
 export const dockerConfigOption = (cmd: Command, what = '') =>
   cmd.option('--docker-config <dir>', `Docker config directory${what ? ` ${what}` : ''} (default $DOCKER_CONFIG or ~/.docker)`);
@@ -36,10 +38,16 @@ export const caOptions = (cmd: Command, pin: string, tofu: string) =>
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
-export const joinOptions = (cmd: Command) =>
-  caOptions(dockerConfigOption(credentialOptions(verifyOptions(cmd)), 'that gets the credential helper'), 'pin the CA by the SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256 form accepted)', 'accept an unpinned CA without asking (non-interactive)')
+export const RESTART_POLICIES = ['auto', 'reload', 'restart', 'never'] as const;
+
+/** What `plan` and `join` share: the desired state and the checks made before any change. */
+export const planOptions = (cmd: Command) =>
+  caOptions(credentialOptions(verifyOptions(cmd)), 'pin the CA by the SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256 form accepted)', 'accept an unpinned CA without asking (non-interactive)')
     .option('--mirror <url|auto|none>', 'Docker Hub mirror for registry-mirrors, repeatable; auto adds the registry if it serves Docker Hub content (default: auto)', collect)
     .option('--insecure', 'add the registry (and push registry) to insecure-registries: TLS is not checked')
-    .option('--restart <auto|reload|restart|never>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', 'auto')
+    .addOption(choiceFlag('--restart <policy>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', RESTART_POLICIES, 'auto'));
+
+export const joinOptions = (cmd: Command) =>
+  dockerConfigOption(planOptions(cmd), 'that gets the credential helper')
     .option('--no-verify', 'skip the verification suite after applying')
-    .option('--dry-run', 'print the plan as a diff, change nothing');
+    .option('--dry-run', 'print the plan as a diff, change nothing (what `regsetup plan` does)');

@@ -14,13 +14,14 @@ export interface VerifyFlags {
   pushRegistry?: string;
   hubImage: string;
   pushRepo: string;
-  maxClockSkew: string;
+  /** A number once commander's parser has read it; text when a caller builds the flags itself. */
+  maxClockSkew: number | string;
   username?: string;
   passwordStdin?: boolean;
   passwordFile?: string;
 }
 
-export function parseSeconds(value: string, flag: string): number {
+export function parseSeconds(value: number | string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw badInput('ERR_BAD_FLAG', `${flag} takes a number of seconds, not "${value}"`);
   return n;
