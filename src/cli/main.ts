@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../core/errors.js';
+import { quietOnClose } from './closed-pipe.js';
 import { renderError } from './exit.js';
 import { createOutput } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
@@ -19,9 +20,12 @@ function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): Ex
   return ExitCode.usage;
 }
 
+// Loaded with the command, not at start: `--version` and `--help` never pay for node:fs.
+const permissionPreflight: ProgramIo['beforeRun'] = async (path, ctx, opts) => (await import('./permission-preflight.js')).permissionPreflight(path, ctx, opts);
+
 /** Runs one command line and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: Omit<ProgramIo, 'version'>): Promise<ExitCode> {
-  const programIo: ProgramIo = { ...io, version };
+  const programIo: ProgramIo = { beforeRun: permissionPreflight, ...io, version };
   const program = buildProgram(programIo);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -35,11 +39,12 @@ export async function runCli(argv: string[], io: Omit<ProgramIo, 'version'>): Pr
 /** The process entry point: the only place that sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
   const code = await runCli(argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: quietOnClose(process.stdout),
+    stderr: quietOnClose(process.stderr),
     stdin: process.stdin,
     env: process.env,
     isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    ...(process.stderr.isTTY ? { progressStream: process.stderr } : {}),
   });
   process.exitCode = code;
 }

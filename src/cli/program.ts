@@ -21,7 +21,7 @@ export interface ProgramIo {
   /** Set by the action that ran. */
   result?: Promise<ExitCode>;
   /** Runs before a command's code is loaded (the permission preflight); throws to refuse. */
-  beforeRun?: (spec: CommandSpec, ctx: CommandContext, opts: Record<string, unknown>) => Promise<void>;
+  beforeRun?: (path: readonly string[], ctx: CommandContext, opts: Record<string, unknown>) => Promise<void>;
 }
 
 const topExamples = [
@@ -71,7 +71,7 @@ function addCommand(parent: Command, spec: CommandSpec, io: ProgramIo): void {
       stdin: io.stdin,
       env: io.env,
     };
-    await io.beforeRun?.(spec, ctx, opts);
+    await io.beforeRun?.(commandPath(command), ctx, opts);
     const { run } = await load();
     io.result = run(ctx, args, opts);
     await io.result;

@@ -9,6 +9,7 @@ import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
 import type { CommandContext } from '../context.js';
+import { passwordPrompt } from '../prompt.js';
 
 export interface VerifyFlags {
   pushRegistry?: string;
@@ -35,7 +36,7 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(flags.pushRepo)) {
     throw badInput('ERR_BAD_FLAG', `--push-repo "${flags.pushRepo}" is not a repository name`, 'Use lowercase path components, e.g. regsetup/verify.');
   }
-  const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env));
+  const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive)));
   const files = nodeFiles();
   const root = ctx.global.root;
   const dockerd = await findDockerd({ files, root }).catch(() => undefined);
