@@ -36,7 +36,8 @@ const FILE_VALUES = new Set(['file', 'path']);
 const DIR_VALUES = new Set(['dir']);
 
 function flagModel(option: Option): FlagModel {
-  const value = /[<[]([^>\]]+)[>\]]/.exec(option.flags)?.[1];
+  const match = /<(.+)>|\[(.+)\]/.exec(option.flags);
+  const value = match?.[1] ?? match?.[2];
   const choices = option.argChoices;
   const complete = choices ? 'choices' : value && FILE_VALUES.has(value) ? 'file' : value && DIR_VALUES.has(value) ? 'dir' : 'none';
   return {

@@ -1,6 +1,6 @@
 import type { Output } from './output.js';
 
-/** Options every command accepts (DESIGN.md "Global"). */
+/** Options every command accepts (the "Global options" of every --help; docs/regsetup.1). */
 export interface GlobalOptions {
   json: boolean;
   yes: boolean;
