@@ -70,7 +70,6 @@ export const errorCodes = {
   ERR_PULL: { exit: verifyFailed, meaning: 'The daemon could not pull an image (verify).', action: 'The step prints the cause and the fix.' },
   ERR_PUSH: { exit: verifyFailed, meaning: 'The daemon could not push an image (verify).', action: 'The step prints the cause and the fix.' },
   ERR_IMPORT: { exit: verifyFailed, meaning: 'The daemon could not import the tiny test image (verify).', action: 'The step prints the cause; check the daemon has disk space.' },
-  ERR_LOGIN: { exit: usage, meaning: "The daemon's own credential check (`docker login`'s) answered with an error.", action: 'The message has the daemon\'s words; see ERR_AUTH_REJECTED and ERR_LOGIN_FAILED.' },
   ERR_DNS: { exit: verifyFailed, meaning: 'The registry name does not resolve.', action: 'Check the name and /etc/resolv.conf.' },
   ERR_UNREACHABLE: { exit: verifyFailed, meaning: 'No TCP connection to the registry could be made.', action: 'Check the port, firewalls and routes.' },
   ERR_NETWORK: { exit: verifyFailed, meaning: 'An HTTP or TLS connection to the registry failed.', action: 'The message has the socket error; `regsetup verify` names the step.' },
