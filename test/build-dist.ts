@@ -8,7 +8,7 @@ const newest = (dir: string): number =>
   Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
 
 export default function setup(): void {
-  let built = 0;
+  let built: number;
   try {
     built = statSync('dist/cli/main.js').mtimeMs;
   } catch {
