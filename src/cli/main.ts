@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../core/errors.js';
+import { specAt } from './commands-table.js';
 import { quietOnClose } from './closed-pipe.js';
 import { renderError } from './exit.js';
 import { createOutput } from './output.js';
@@ -8,12 +9,21 @@ import { buildProgram, type ProgramIo } from './program.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+/** The commands named on the line, as far as they exist (`creds` of `creds fly`): whose help to point at. */
+function knownPath(argv: string[]): string[] {
+  const path: string[] = [];
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    if (!specAt([...path, word])) break;
+    path.push(word);
+  }
+  return path;
+}
+
 /** Commander's own exits, as our exit codes: help and version are success, the rest is usage. */
 function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): ExitCode {
   if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.ok;
   if (error.code === 'commander.help') return ExitCode.usage; // bare `regsetup`: help went to stderr
-  const sub = argv.find((a) => !a.startsWith('-'));
-  const where = sub && error.code !== 'commander.unknownCommand' ? `regsetup ${sub} --help` : 'regsetup --help';
+  const where = `regsetup ${[...knownPath(argv), '--help'].join(' ')}`;
   const message = error.message.replace(/^error: /, '');
   if (argv.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${where}'.` } })}\n`);
   io.stderr.write(`regsetup: ${message}\nSee '${where}'.\n`);

@@ -75,6 +75,14 @@ describe('flag values', () => {
     expect(r.stderr).toContain("unknown option '--dry-run'");
   });
 
+  it.each([
+    [['creds', 'fly'], "regsetup: unknown command 'fly'\nSee 'regsetup creds --help'.\n"],
+    [['fly'], "regsetup: unknown command 'fly'\nSee 'regsetup --help'.\n"],
+    [['creds', 'migrate', '--frob'], "regsetup: unknown option '--frob'\nSee 'regsetup creds migrate --help'.\n"],
+  ])('%j points at the help of the command it is in', async (argv, stderr) => {
+    expect(await cli(argv)).toMatchObject({ code: 2, stderr });
+  });
+
   it('completion takes bash or zsh only', async () => {
     const r = await cli(['completion', 'fish']);
     expect(r.code).toBe(2);
