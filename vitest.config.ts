@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           setupFiles: ['test/setup-env.ts'],
+          globalSetup: ['test/build-dist.ts'],
         },
       },
       {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, RegsetupError } from '../core/errors.js';
-import { caOptions, credentialOptions, dockerConfigOption, joinOptions, runtimeOption, verifyOptions } from './options.js';
+import type { ExitTable } from './help.js';
+import { caOptions, credentialOptions, dockerConfigOption, joinOptions, planOptions, runtimeOption, verifyOptions } from './options.js';
 import type { ProtocolIo } from './kubelet-provider-main.js';
 import type { Runner } from './context.js';
 
@@ -12,9 +13,18 @@ export interface CommandSpec {
   summary: string;
   args?: string;
   examples: string[];
-  load: Loader;
+  /** What its exit codes mean for this command (0 and 1 are always listed). */
+  exits: ExitTable;
+  load?: Loader;
   configure?: (cmd: Command) => Command;
+  /** Subcommands (`creds migrate`); a command with them has no action of its own. */
+  subcommands?: CommandSpec[];
+  /** The values its one argument takes, when they are a fixed set (completion's shells). */
+  argChoices?: readonly string[];
 }
+
+const { usage, verifyFailed, preflightRefused, rolledBack } = ExitCode;
+const badUsage = 'bad usage or bad input (the message names the flag)';
 
 const notYet = (name: string): Loader => async () => ({
   run: async () => {
@@ -40,6 +50,7 @@ export const specs: CommandSpec[] = [
     args: '<registry>',
     summary: 'configure this host for a registry, reload the daemon, and verify',
     examples: ['echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json'],
+    exits: { 0: 'joined and verified (or already up to date)', [usage]: `${badUsage}; wrong credentials`, [verifyFailed]: 'applied, but verification failed (the change stays; see the failed step)', [preflightRefused]: 'preflight refused (clock skew, CA trust, flag conflict, malformed config, permissions): nothing changed', [rolledBack]: 'dockerd did not take the change: every file was restored' },
     load: () => import('./commands/join.js'),
     configure: joinOptions,
   },
@@ -48,8 +59,9 @@ export const specs: CommandSpec[] = [
     args: '<registry>',
     summary: 'print what join would change, change nothing',
     examples: ['regsetup plan nexus.example.com --ca-url https://nexus.example.com/ca.crt --ca-fingerprint sha256:3f…', 'regsetup plan nexus.example.com --json'],
+    exits: { 0: 'the plan was printed; nothing changed', [usage]: `${badUsage}; wrong credentials`, [preflightRefused]: 'preflight refused: join would refuse too' },
     load: () => import('./commands/plan.js'),
-    configure: joinOptions,
+    configure: planOptions,
   },
   {
     name: 'verify',
@@ -59,6 +71,7 @@ export const specs: CommandSpec[] = [
       'regsetup verify nexus.example.com',
       'echo "$PW" | regsetup verify nexus.example.com:8082 --push-registry nexus.example.com:8083 --username ci --password-stdin --json',
     ],
+    exits: { 0: 'every step passed', [usage]: badUsage, [verifyFailed]: 'a step failed (it prints what was seen, the cause and the fix)' },
     load: () => import('./commands/verify.js'),
     configure: (c) => runtimeOption(credentialOptions(verifyOptions(c)), 'the runtimes to verify through'),
   },
@@ -71,6 +84,7 @@ export const specs: CommandSpec[] = [
       'regsetup doctor --fix --yes',
       'regsetup doctor nexus.example.com --fix --yes --ca-fingerprint sha256:3f… --json',
     ],
+    exits: { 0: 'no error left (warnings do not count)', [usage]: badUsage, [verifyFailed]: 'an error is left (each finding has its cause and fix)', [preflightRefused]: 'a fix was refused before it changed anything', [rolledBack]: 'a fix failed and was rolled back' },
     load: () => import('./commands/doctor.js'),
     configure: (c) =>
       caOptions(
@@ -87,23 +101,40 @@ export const specs: CommandSpec[] = [
       'echo "$PW" | regsetup login nexus.example.com --username ci --password-stdin',
       'regsetup login nexus.example.com:8083 --username ci --password-file /run/secrets/nexus --docker-config /home/ci/.docker',
     ],
+    exits: { 0: 'stored in the credential helper', [usage]: `${badUsage}; wrong credentials (nothing stored)`, [preflightRefused]: 'the daemon could not log in (TLS, network), or the Docker config is another user\'s: nothing stored' },
     load: () => import('./commands/login.js'),
     configure: (c) => dockerConfigOption(credentialOptions(c)),
   },
   {
     name: 'creds',
-    args: '<action>',
-    summary: 'credentials: `migrate` plaintext auths into the helper, `doctor` to inspect',
-    examples: ['regsetup creds migrate --dry-run', 'regsetup creds migrate --yes', 'regsetup creds doctor --json'],
-    load: () => import('./commands/creds.js'),
-    configure: (c) =>
-      dockerConfigOption(c.option('--dry-run', 'migrate: list what would move, change nothing')),
+    summary: 'inspect credentials, and move plaintext ones into the credential helper',
+    examples: ['regsetup creds doctor', 'regsetup creds migrate --dry-run', 'regsetup creds migrate --yes'],
+    exits: { [usage]: 'no subcommand, or bad usage' },
+    subcommands: [
+      {
+        name: 'migrate',
+        summary: 'move plaintext `auths` of config.json into docker-credential-regsetup',
+        examples: ['regsetup creds migrate --dry-run', 'regsetup creds migrate --yes', 'regsetup creds migrate --docker-config /home/ci/.docker --yes --json'],
+        exits: { 0: 'moved (or nothing to move, or --dry-run)', [usage]: `${badUsage}; no terminal to confirm on and no --yes`, [preflightRefused]: 'the credential store or config.json was refused: nothing changed', [rolledBack]: 'the helper failed midway: what this run stored was erased, config.json untouched' },
+        load: () => import('./commands/creds.js').then((m) => ({ run: m.migrate })),
+        configure: (c) => dockerConfigOption(c.option('--dry-run', 'list what would move, change nothing')),
+      },
+      {
+        name: 'doctor',
+        summary: 'which helper serves each registry, whether the helpers work, plaintext left',
+        examples: ['regsetup creds doctor', 'regsetup creds doctor --docker-config /home/ci/.docker --json'],
+        exits: { 0: 'every registry is served by a working helper, no plaintext left', [usage]: badUsage, [verifyFailed]: 'a registry is served from plaintext or by a helper that does not work' },
+        load: () => import('./commands/creds.js').then((m) => ({ run: m.doctor })),
+        configure: (c) => dockerConfigOption(c),
+      },
+    ],
   },
   {
     name: 'leave',
     args: '<registry>',
     summary: 'undo exactly what join did for a registry',
     examples: ['regsetup leave nexus.example.com --yes', 'regsetup leave nexus.example.com --dry-run'],
+    exits: { 0: 'undone (or nothing to undo)', [usage]: `${badUsage}; regsetup never joined that registry`, [preflightRefused]: 'refused before any change (permissions, malformed files)', [rolledBack]: 'dockerd did not take the change: every file was restored' },
     load: () => import('./commands/leave.js'),
     configure: (c) =>
       runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes').option('--dry-run', 'print what would be undone, change nothing'),
@@ -112,13 +143,36 @@ export const specs: CommandSpec[] = [
     name: 'status',
     summary: 'what regsetup manages on this host, and any drift from it',
     examples: ['regsetup status', 'regsetup status --json'],
+    exits: { 0: 'everything is as joined (or nothing is managed)', [verifyFailed]: 'drift: something regsetup wrote was changed or removed since', [preflightRefused]: 'the journal cannot be read (permissions, malformed)' },
     load: () => import('./commands/status.js'),
   },
   {
     name: 'agent',
     summary: 'keep this host converged on a desired state (long-running)',
     examples: ['regsetup agent --config /etc/regsetup/regsetup.yaml'],
+    exits: { 1: 'not available in this version' },
     load: notYet('agent'),
     configure: (c) => c.option('--config <file>', 'desired state file', '/etc/regsetup/regsetup.yaml'),
   },
+  {
+    name: 'completion',
+    args: '<shell>',
+    summary: 'print a shell completion script (bash or zsh)',
+    examples: ['regsetup completion bash > /etc/bash_completion.d/regsetup', 'regsetup completion zsh > "${fpath[1]}/_regsetup"', 'source <(regsetup completion bash)'],
+    exits: { 0: 'the script was printed', [usage]: 'a shell other than bash or zsh' },
+    argChoices: ['bash', 'zsh'],
+    load: () => import('./commands/completion.js'),
+  },
 ];
+
+/** The spec of a command by its path (`['creds', 'migrate']`). */
+export function specAt(path: readonly string[]): CommandSpec | undefined {
+  let list = specs;
+  let found: CommandSpec | undefined;
+  for (const name of path) {
+    found = list.find((s) => s.name === name);
+    if (!found) return undefined;
+    list = found.subcommands ?? [];
+  }
+  return found;
+}

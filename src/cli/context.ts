@@ -1,7 +1,7 @@
 import type { ExitCode } from '../core/errors.js';
 import type { Output } from './output.js';
 
-/** Options every command accepts (DESIGN.md "Global"). */
+/** Options every command accepts (the "Global options" of every --help; docs/regsetup.1). */
 export interface GlobalOptions {
   json: boolean;
   yes: boolean;

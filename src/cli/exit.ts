@@ -7,8 +7,11 @@ export function exitCodeFor(error: unknown): ExitCode {
   return isRegsetupError(error) ? error.exitCode : ExitCode.unexpected;
 }
 
+/** Where bugs go: the same address as package.json's `bugs` (a test keeps them equal). */
+export const ISSUES_URL = 'https://github.com/regsetup/regsetup/issues';
+
 const bugHint =
-  'This looks like a bug in regsetup. Please report it with the command you ran, ' +
+  `This looks like a bug in regsetup. Please report it at ${ISSUES_URL} with the command you ran, ` +
   '`regsetup --version`, and the output of the same command with REGSETUP_DEBUG=1.';
 
 /** Prints an error the way the user asked for (human or JSON) and returns its exit code. */

@@ -1,12 +1,14 @@
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
+import { choiceFlag, secondsFlag } from './flag-parsers.js';
 
-// Flag sets shared by several commands, so each flag reads the same everywhere.
+// Flag sets shared by several commands, so each flag reads the same everywhere. Each command
+// gets only the flags it acts on: `plan` offers no --dry-run (it is one) and no --no-verify.
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export const runtimeOption = (cmd: Command, what: string) =>
-  cmd.option('--runtime <auto|docker|containerd|podman|crio|k3s|rke2>', `${what}; repeatable (default: auto, every runtime running here)`, collect);
+  cmd.option('--runtime <name>', `${what}: auto, docker, containerd, podman, crio, k3s or rke2; repeatable (default: auto, every runtime running here)`, collect);
 
 // A password on the command line ends up in `ps` and shell history: refuse it by name.
 const passwordTrap = () =>
@@ -16,7 +18,7 @@ const passwordTrap = () =>
 
 export const credentialOptions = (cmd: Command) =>
   cmd
-    .option('-u, --username <user>', 'registry user name')
+    .option('-u, --username <user>', 'registry user name (the password from --password-stdin, --password-file, REGSETUP_PASSWORD, or asked on a terminal)')
     .option('--password-stdin', 'read the password from standard input')
     .option('--password-file <file>', 'read the password from a file')
     .addOption(passwordTrap());
@@ -26,7 +28,7 @@ export const verifyOptions = (cmd: Command) =>
     .option('--push-registry <host[:port]>', 'where pushes go, when it differs from the registry (a Nexus hosted connector)')
     .option('--hub-image <ref>', 'a Docker Hub image to pull through the mirrors', 'library/hello-world:latest')
     .option('--push-repo <name>', 'repository for the test image', 'regsetup/verify')
-    .option('--max-clock-skew <seconds>', 'largest clock offset accepted', '30');
+    .addOption(secondsFlag('--max-clock-skew <seconds>', 'largest clock offset accepted', { max: 86_400, default: 30 }));
 
 export const dockerConfigOption = (cmd: Command, what = '') =>
   cmd.option('--docker-config <dir>', `Docker config directory${what ? ` ${what}` : ''} (default $DOCKER_CONFIG or ~/.docker)`);
@@ -39,9 +41,13 @@ export const caOptions = (cmd: Command, pin: string, tofu: string) =>
     .option('--ca-fingerprint <sha256:hex>', `${pin}; repeatable (any match accepts)`, collect)
     .option('--trust-on-first-use', tofu);
 
-export const joinOptions = (cmd: Command) =>
+export const RESTART_POLICIES = ['auto', 'reload', 'restart', 'never'] as const;
+export const RUNTIME_CHOICES = ['auto', 'docker', 'containerd', 'podman', 'crio', 'k3s', 'rke2'] as const;
+
+/** What `plan` and `join` share: the desired state and the checks made before any change. */
+export const planOptions = (cmd: Command) =>
   runtimeOption(
-    caOptions(dockerConfigOption(credentialOptions(verifyOptions(cmd)), 'that gets the credential helper'), 'pin the CA: SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256) or of its public key (kubeadm\'s ca-cert-hash)', 'accept an unpinned CA from --ca-url or the handshake without asking'),
+    caOptions(credentialOptions(verifyOptions(cmd)), 'pin the CA: SHA-256 of its DER certificate (openssl x509 -fingerprint -sha256) or of its public key (kubeadm\'s ca-cert-hash)', 'accept an unpinned CA from --ca-url or the handshake without asking'),
     'the runtimes to configure',
   )
     .option('--mirror <url|auto|none>', 'Docker Hub mirror, repeatable; auto adds the registry if it serves Docker Hub content (default: auto)', collect)
@@ -52,6 +58,9 @@ export const joinOptions = (cmd: Command) =>
     .option('--migrate-containerd-mirrors', 'move a deprecated registry.mirrors section of containerd\'s config.toml into hosts.toml')
     .option('--k3s-store-auth-plaintext', 'write the credentials into k3s registries.yaml (plaintext: k3s takes them nowhere else)')
     .option('--insecure', 'add the registry (and push registry) to insecure-registries: TLS is not checked')
-    .option('--restart <auto|reload|restart|never>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', 'auto')
+    .addOption(choiceFlag('--restart <policy>', 'how the change takes effect: auto reloads (SIGHUP) and restarts only when it must', RESTART_POLICIES, 'auto'));
+
+export const joinOptions = (cmd: Command) =>
+  dockerConfigOption(planOptions(cmd), 'that gets the credential helper')
     .option('--no-verify', 'skip the verification suite after applying')
-    .option('--dry-run', 'print the plan as a diff, change nothing');
+    .option('--dry-run', 'print the plan as a diff, change nothing (what `regsetup plan` does)');

@@ -1,4 +1,5 @@
 import { redact } from '../core/redact.js';
+import { startProgress, type Progress } from './progress.js';
 
 /**
  * Where a command's words go. Under --json stdout carries exactly one JSON document
@@ -13,6 +14,8 @@ export interface Output {
   report(line: string): void;
   /** The JSON document (ignored without --json). */
   document(doc: unknown): void;
+  /** A spinner with the elapsed time on a terminal; nothing at all elsewhere. */
+  progress(label: string): Progress;
 }
 
 export interface Streams {
@@ -20,7 +23,13 @@ export interface Streams {
   stderr: { write(chunk: string): unknown };
 }
 
-export function createOutput(json: boolean, streams: Streams = process): Output {
+export interface OutputOptions {
+  /** stderr when it is a terminal: where spinners may go. */
+  progressStream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createOutput(json: boolean, streams: Streams = process, options: OutputOptions = {}): Output {
   return {
     json,
     note: (line) => void streams.stderr.write(`${redact(line)}\n`),
@@ -28,5 +37,6 @@ export function createOutput(json: boolean, streams: Streams = process): Output 
     document: (doc) => {
       if (json) streams.stdout.write(`${redact(JSON.stringify(doc, null, 2))}\n`);
     },
+    progress: (label) => startProgress({ stream: options.progressStream, json, env: options.env ?? {} }, redact(label)),
   };
 }

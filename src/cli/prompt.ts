@@ -6,3 +6,16 @@ export async function askYesNo(message: string, defaultAnswer = false): Promise<
   const { confirm } = await import('@inquirer/prompts');
   return confirm({ message, default: defaultAnswer }, { output: process.stderr });
 }
+
+/**
+ * A hidden password prompt on stderr, offered only where someone can answer (a terminal, no
+ * --yes, no --json). @inquirer/password alone (~60 ms) is loaded, and only when it asks.
+ */
+export function passwordPrompt(interactive: boolean): ((question: string) => Promise<string>) | undefined {
+  if (!interactive) return undefined;
+  return async (message) => {
+    const { default: password } = await import('@inquirer/password');
+    // No Ctrl+T to reveal it: docker login never shows a password either.
+    return password({ message, toggleMask: false }, { output: process.stderr });
+  };
+}

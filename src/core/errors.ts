@@ -1,6 +1,9 @@
+import type { ErrorCode } from './error-codes.js';
 import { redact } from './redact.js';
 
-/** The exit codes of DESIGN.md. Stable: scripts depend on them. */
+export type { ErrorCode };
+
+/** The exit codes (docs/errors.md lists which code ends with which). Stable: scripts depend on them. */
 export const ExitCode = {
   ok: 0,
   unexpected: 1,
@@ -22,11 +25,11 @@ export interface RegsetupErrorOptions {
  * Message and hint are redacted on construction so no path can leak a secret.
  */
 export class RegsetupError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
 
-  constructor(code: string, message: string, options: RegsetupErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: RegsetupErrorOptions = {}) {
     super(redact(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RegsetupError';
     this.code = code;
@@ -38,10 +41,16 @@ export class RegsetupError extends Error {
 export const usageError = (message: string, hint?: string): RegsetupError =>
   new RegsetupError('ERR_USAGE', message, { hint, exitCode: ExitCode.usage });
 
-export const badInput = (code: string, message: string, hint?: string): RegsetupError =>
-  new RegsetupError(code, message, { hint, exitCode: ExitCode.usage });
+/**
+ * A literal code must be in the catalogue (src/core/error-codes.ts); a code computed at run
+ * time (a zod issue's param) arrives as `string` and is checked by the catalogue test instead.
+ */
+type CodeArg<C extends string> = string extends C ? C : C extends ErrorCode ? C : ErrorCode;
 
-export const refused = (code: string, message: string, hint?: string): RegsetupError =>
-  new RegsetupError(code, message, { hint, exitCode: ExitCode.preflightRefused });
+export const badInput = <C extends string>(code: CodeArg<C>, message: string, hint?: string): RegsetupError =>
+  new RegsetupError(code as ErrorCode, message, { hint, exitCode: ExitCode.usage });
+
+export const refused = <C extends string>(code: CodeArg<C>, message: string, hint?: string): RegsetupError =>
+  new RegsetupError(code as ErrorCode, message, { hint, exitCode: ExitCode.preflightRefused });
 
 export const isRegsetupError = (error: unknown): error is RegsetupError => error instanceof RegsetupError;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { RegsetupError } from '../core/errors.js';
+import { RegsetupError, type ErrorCode } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { apiMessage, dockerError, parseDockerHost } from './docker-connection.js';
 import { readProgress } from './docker-progress.js';
 
@@ -96,14 +97,14 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
   // dockerode (with ssh2 and friends) costs ~130 ms to load: only a command that talks to the daemon pays it.
   let client: Promise<Docker> | undefined;
   const connect = () => (client ??= import('dockerode').then(({ default: Dockerode }) => new Dockerode(connection.options)));
-  const fail = (code: string) => (error: unknown): never => {
+  const fail = (code: ErrorCode) => (error: unknown): never => {
     throw dockerError(error, code, connection.display);
   };
   const notFound = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
 
   // Errors come two ways: an HTTP status before the stream starts (e.g. 404 manifest
   // unknown), or an {"error"} line in the middle of a 200 stream.
-  const streamed = async (code: string, start: () => Promise<NodeJS.ReadableStream>) => {
+  const streamed = async (code: ErrorCode, start: () => Promise<NodeJS.ReadableStream>) => {
     const stream = await start().catch(fail(code));
     const outcome = await readProgress(stream as AsyncIterable<Buffer>).catch(fail(code));
     if (outcome.error !== undefined) throw new RegsetupError(code, outcome.error);
@@ -166,7 +167,7 @@ export function dockerApi(options: { dockerHost?: string } = {}): DockerApi {
         const status = (error as { statusCode?: number }).statusCode;
         // No status code: we never reached the daemon. That is not a login failure.
         if (status === undefined) return fail('ERR_DOCKER_API')(error);
-        return { ok: false, status: String(status), error: new RegsetupError('ERR_LOGIN', apiMessage(error as object)).message };
+        return { ok: false, status: String(status), error: redact(apiMessage(error as object)) };
       }
     },
     reloadEvents: async (sinceMs, untilMs) => {

@@ -1,5 +1,5 @@
 import type { DockerOptions } from 'dockerode';
-import { badInput, RegsetupError } from '../core/errors.js';
+import { badInput, RegsetupError, type ErrorCode } from '../core/errors.js';
 
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -42,7 +42,7 @@ const UNREACHABLE_HINTS: Record<string, string> = {
  * one code (ERR_DOCKER_UNREACHABLE) and the docker CLI's wording, so the diagnosis
  * catalogue recognises them; API errors keep the daemon's own message.
  */
-export function dockerError(error: unknown, code: string, display: string): RegsetupError {
+export function dockerError(error: unknown, code: ErrorCode, display: string): RegsetupError {
   if (error instanceof RegsetupError) return error;
   const e = (error ?? {}) as { code?: string; name?: string; statusCode?: number; json?: unknown; message?: string };
   const errno = e.code ?? (e.name === 'AbortError' || e.name === 'TimeoutError' ? 'ABORT_ERR' : undefined);

@@ -2,7 +2,7 @@
 // suite: ping, the auth dance (Basic or Bearer token realm), HEAD/PUT/DELETE manifests
 // and monolithic blob uploads. Every failure keeps the HTTP status and the registry's
 // own error codes in its message: the diagnosis catalogue matches on them.
-import { RegsetupError } from '../core/errors.js';
+import { RegsetupError, type ErrorCode } from '../core/errors.js';
 import { redact, registerSecret } from '../core/redact.js';
 import { parseChallenges, type Challenge } from '../core/www-authenticate.js';
 import { headerValue, httpRequest, type HttpRequester, type HttpResponse, type HttpTlsOptions } from './http.js';
@@ -48,7 +48,7 @@ const MANIFEST_ACCEPT = [
 /** An HTTP answer the operation did not expect; `status` and `errors` for programmatic checks. */
 export class RegistryHttpError extends RegsetupError {
   constructor(
-    code: string,
+    code: ErrorCode,
     readonly status: number,
     readonly errors: Array<{ code: string; message: string }>,
     message: string,
@@ -66,7 +66,7 @@ export function registryErrors(body: Buffer): Array<{ code: string; message: str
   }
 }
 
-function httpError(what: string, res: HttpResponse, code = res.status === 401 ? 'ERR_AUTH_REJECTED' : 'ERR_REGISTRY_HTTP'): RegistryHttpError {
+function httpError(what: string, res: HttpResponse, code: ErrorCode = res.status === 401 ? 'ERR_AUTH_REJECTED' : 'ERR_REGISTRY_HTTP'): RegistryHttpError {
   const errors = registryErrors(res.body);
   const text = res.body.toString('utf8').replace(/\s+/g, ' ').trim();
   const detail = errors.length > 0 ? errors.map((e) => `${e.code}: ${e.message}`).join('; ') : text === '' ? 'empty body' : text.slice(0, 200);

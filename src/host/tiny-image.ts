@@ -1,6 +1,6 @@
 // The image `regsetup verify` pushes: one small gzipped layer, built in memory so a
 // push can be tested without a daemon and without pulling anything first. Docker
-// schema2 media types because older Nexus versions refuse OCI manifests (FACTS.md).
+// schema2 media types because older Nexus versions refuse OCI manifests (docs/host-behaviour.md#registries-over-http).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';

@@ -18,3 +18,29 @@ export function summaryLine(report: VerifyReport): string {
     ? `verify ${report.registry}: passed (${tail})`
     : `verify ${report.registry}: FAILED at ${failed.map((s) => s.name).join(', ')} (${tail})`;
 }
+
+/** Where step lines and the running step's spinner go (the CLI's Output fits). */
+export interface StepSink {
+  note(line: string): void;
+  progress(label: string): { done(ok?: boolean): void };
+}
+
+/**
+ * runVerify's hooks for a terminal: the running step as a spinner with its elapsed time (a pull
+ * or a restart wait of 90 s is not silence), then the step's line when it ends. Where no spinner
+ * can show (a pipe, --json), only the lines.
+ */
+export function stepProgress(sink: StepSink): { onStart(name: string): void; onDone(step: StepReport): void } {
+  let running: { done(ok?: boolean): void } | undefined;
+  return {
+    onStart: (name) => {
+      running?.done();
+      running = sink.progress(name);
+    },
+    onDone: (step) => {
+      running?.done(step.ok);
+      running = undefined;
+      stepLines(step).forEach((l) => sink.note(l));
+    },
+  };
+}

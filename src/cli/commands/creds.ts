@@ -1,4 +1,4 @@
-import { ExitCode, RegsetupError, badInput, usageError } from '../../core/errors.js';
+import { ExitCode, RegsetupError } from '../../core/errors.js';
 import { inspectCredentials, type CredentialsInspection } from '../../credentials/inspect.js';
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
@@ -14,7 +14,7 @@ interface CredsFlags {
 const itemLine = (i: MigrationItem) =>
   i.action === 'move' ? `  move  ${i.registry} (${i.username}) → docker-credential-regsetup` : `  keep  ${i.authKey}: ${i.reason}`;
 
-async function migrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
+async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
   const ask = async (items: MigrationItem[]) => {
     if (ctx.global.yes) return true;
@@ -62,7 +62,7 @@ function doctorLines(r: CredentialsInspection): string[] {
   return lines;
 }
 
-async function doctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
+async function runDoctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
   const report = await inspectCredentials(ports, ports.dockerConfigDir);
   const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
@@ -71,12 +71,8 @@ async function doctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode>
   return ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 
-export const run: Runner = async (ctx, [action], opts) => {
-  const flags = opts as CredsFlags;
-  if (action === 'migrate') return migrate(ctx, flags);
-  if (action === 'doctor') {
-    if (flags.dryRun) throw usageError('--dry-run belongs to creds migrate');
-    return doctor(ctx, flags);
-  }
-  throw badInput('ERR_USAGE', `unknown creds action "${action}"`, 'Use `regsetup creds migrate` or `regsetup creds doctor`.');
-};
+/** `regsetup creds migrate` */
+export const migrate: Runner = (ctx, _args, opts) => runMigrate(ctx, opts as CredsFlags);
+
+/** `regsetup creds doctor` */
+export const doctor: Runner = (ctx, _args, opts) => runDoctor(ctx, opts as CredsFlags);

@@ -21,7 +21,7 @@ import { credentialCommandPorts } from './credential-ports.js';
 import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 import { detectSessions } from '../../runtimes/registry.js';
 import { hostOf } from './io.js';
-import { askYesNo } from '../prompt.js';
+import { askYesNo, passwordPrompt } from '../prompt.js';
 
 type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caFingerprint?: string[]; trustOnFirstUse?: boolean };
 
@@ -62,8 +62,13 @@ async function check(ctx: CommandContext, p: DoctorPorts, discover: ReturnType<t
   if (checks === doctorChecks) {
     ctx.out.note(state.targets.length === 0 ? 'doctor: no registry configured on this host; checking the daemon and credentials' : `doctor: checking ${state.targets.map((t) => t.registry.hostPort).join(', ')}`);
   }
+  let running: { done(): void } | undefined;
   return runChecks(state, checks, {
-    onDone: (name, found, ms) => ctx.out.note(`${found.some(isProblem) ? '✗' : found.length > 0 ? '!' : '✓'} ${name.padEnd(12)} ${String(ms).padStart(6)} ms${found.length > 0 ? `  ${found.length} finding${found.length === 1 ? '' : 's'}` : ''}`),
+    onStart: (name) => void (running = ctx.out.progress(`checking ${name}`)),
+    onDone: (name, found, ms) => {
+      running?.done();
+      ctx.out.note(`${found.some(isProblem) ? '✗' : found.length > 0 ? '!' : '✓'} ${name.padEnd(12)} ${String(ms).padStart(6)} ms${found.length > 0 ? `  ${found.length} finding${found.length === 1 ? '' : 's'}` : ''}`);
+    },
   });
 }
 
@@ -74,7 +79,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     throw usageError('--username, --password-* and --push-registry need a <registry>', 'Name the registry they belong to: regsetup doctor <registry> --username …');
   }
   if (flags.caFingerprint !== undefined) flags.caFingerprint = flags.caFingerprint.map(normalizeFingerprint); // a bad pin is bad usage, before any check
-  const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env);
+  const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
   const p = ports(ctx, registryArg, flags, password);
   const discover = discoverer(p, registryArg, flags, ctx.env);
   try {

@@ -8,7 +8,8 @@ import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
-import { stepLines, summaryLine } from '../../verify/render.js';
+import { stepProgress, summaryLine } from '../../verify/render.js';
+import { passwordPrompt } from '../prompt.js';
 import { runVerify } from '../../verify/suite.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
@@ -25,7 +26,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const io = operatorIo(ctx);
   const host = hostOf(ctx);
   try {
-    const password = await readPassword(flags, ctx.stdin, ctx.env);
+    const password = await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
     const credentials = password === undefined ? undefined : { username: flags.username!, password };
     const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);
     const skewMs = prepared.preflight?.clockSkewMs;
@@ -45,7 +46,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
       return ExitCode.ok;
     }
     const setup = await verifySetup(ctx, registryArg!, { ...flags, ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) }, password);
-    const { report } = await runVerify(setup.input, setup.ports, await verifyRuntimes(prepared.sessions), { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
+    const { report } = await runVerify(setup.input, setup.ports, await verifyRuntimes(prepared.sessions), stepProgress(ctx.out));
     ctx.out.report(summaryLine(report));
     ctx.out.document({ ...result, ok: report.ok, verify: report });
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;

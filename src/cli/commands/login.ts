@@ -3,6 +3,7 @@ import { loginRegistry } from '../../credentials/login.js';
 import { dockerApi } from '../../host/docker-api.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { Runner } from '../context.js';
+import { passwordPrompt } from '../prompt.js';
 import { credentialCommandPorts } from './credential-ports.js';
 
 interface LoginFlags {
@@ -15,7 +16,7 @@ interface LoginFlags {
 export const run: Runner = async (ctx, [registry], opts) => {
   const flags = opts as LoginFlags;
   if (!flags.username) throw usageError('regsetup login needs --username', 'Add --username USER and pipe the password into --password-stdin.');
-  const password = await readPassword(flags, ctx.stdin, ctx.env);
+  const password = await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
   if (password === undefined) throw usageError('no password given', 'Pipe it into --password-stdin, use --password-file FILE, or set REGSETUP_PASSWORD.');
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
   const result = await loginRegistry(

@@ -11,18 +11,20 @@ import type { RuntimeSession } from '../../runtimes/types.js';
 import type { VerifyRuntime } from '../../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
 import type { CommandContext } from '../context.js';
+import { passwordPrompt } from '../prompt.js';
 
 export interface VerifyFlags {
   pushRegistry?: string;
   hubImage: string;
   pushRepo: string;
-  maxClockSkew: string;
+  /** A number once commander's parser has read it; text when a caller builds the flags itself. */
+  maxClockSkew: number | string;
   username?: string;
   passwordStdin?: boolean;
   passwordFile?: string;
 }
 
-export function parseSeconds(value: string, flag: string): number {
+export function parseSeconds(value: number | string, flag: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw badInput('ERR_BAD_FLAG', `${flag} takes a number of seconds, not "${value}"`);
   return n;
@@ -36,7 +38,7 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
   if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(flags.pushRepo)) {
     throw badInput('ERR_BAD_FLAG', `--push-repo "${flags.pushRepo}" is not a repository name`, 'Use lowercase path components, e.g. regsetup/verify.');
   }
-  const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env));
+  const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive)));
   const files = nodeFiles();
   const root = ctx.global.root;
   const input: VerifyInput = {

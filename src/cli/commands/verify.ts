@@ -1,7 +1,7 @@
 import { ExitCode } from '../../core/errors.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { detectSessions } from '../../runtimes/registry.js';
-import { stepLines, summaryLine } from '../../verify/render.js';
+import { stepProgress, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { Runner } from '../context.js';
 import { hostOf } from './io.js';
@@ -13,7 +13,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   ctx.out.note(`verifying ${input.registry.hostPort}${input.pushRegistry === input.registry ? '' : ` (pushes to ${input.pushRegistry.hostPort})`}`);
   try {
     const sessions = verifySessions(await detectSessions(hostOf(ctx).ports), flags.runtime);
-    const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), { onDone: (step) => stepLines(step).forEach((l) => ctx.out.note(l)) });
+    const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), stepProgress(ctx.out));
     ctx.out.report(summaryLine(report));
     ctx.out.document(report);
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;

@@ -1,0 +1,57 @@
+import type { Spinner } from 'yocto-spinner';
+
+/** What is running now, for an operator watching a terminal: a 90 s restart wait is not silence. */
+export interface Progress {
+  /** Replace the label (e.g. "pulling library/alpine: 3 of 5 layers"). */
+  update(text: string): void;
+  /** Take the spinner away; the caller then prints the step's own line. */
+  done(ok?: boolean): void;
+}
+
+export const noProgress: Progress = { update: () => undefined, done: () => undefined };
+
+export interface ProgressSettings {
+  /** stderr, when it is a terminal; absent otherwise. */
+  stream?: NodeJS.WriteStream;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Spinners only where a person watches: stderr a terminal, no --json, a terminal that can move
+ * the cursor (not TERM=dumb), not CI. Anywhere else nothing extra is written: logs and pipes get
+ * the step lines alone. NO_COLOR is honoured by the spinner's colours (Node's hasColors reads it).
+ */
+export const progressWanted = (s: ProgressSettings): s is ProgressSettings & { stream: NodeJS.WriteStream } =>
+  s.stream !== undefined && Boolean(s.stream.isTTY) && !s.json && s.env.TERM !== 'dumb' && !('CI' in s.env);
+
+const seconds = (ms: number) => `${Math.floor(ms / 1000)} s`;
+
+/** yocto-spinner (~20 ms to load, ora ~100 ms) is imported on the first spinner only. */
+export function startProgress(settings: ProgressSettings, label: string, now: () => number = Date.now): Progress {
+  if (!progressWanted(settings)) return noProgress;
+  const started = now();
+  let text = label;
+  let spinner: Spinner | undefined;
+  let finished = false;
+  const render = () => `${text} (${seconds(now() - started)})`;
+  const tick = setInterval(() => spinner && (spinner.text = render()), 1000);
+  tick.unref();
+  void import('yocto-spinner').then(({ default: yoctoSpinner }) => {
+    if (finished) return;
+    const frames = settings.env.NO_COLOR === undefined ? undefined : { frames: ['-', '\\', '|', '/'], interval: 120 };
+    spinner = yoctoSpinner({ text: render(), stream: settings.stream, ...(frames ? { spinner: frames } : {}) }).start();
+  });
+  return {
+    update: (next) => {
+      text = next;
+      if (spinner) spinner.text = render();
+    },
+    done: () => {
+      finished = true;
+      clearInterval(tick);
+      spinner?.stop();
+      spinner = undefined;
+    },
+  };
+}
