@@ -109,6 +109,7 @@ export const errorCodes = {
   ERR_CRI_PULL_FAILED: { exit: verifyFailed, meaning: 'containerd refused a CRI image pull.', action: 'The message keeps containerd\'s reason (401, x509, not found) with a hint.' },
   ERR_CRI_PULL_TIMEOUT: { exit: verifyFailed, meaning: 'A CRI image pull did not finish in time.', action: 'Check the registry and mirror from this node; `regsetup verify` says which step.' },
   ERR_CRI_FAILED: { exit: unexpected, meaning: 'A CRI call failed in a way regsetup has no name for.', action: 'Report it with the output under REGSETUP_DEBUG=1.' },
+  ERR_RESTART_FAILED: { exit: [preflightRefused, rolledBack], meaning: 'A daemon could not be restarted (the service manager failed, or the process did not stop).', action: 'The message says what failed; look at the daemon\'s log and restart it yourself.' },
   ERR_UNEXPECTED: { exit: unexpected, meaning: 'A failure regsetup has no name for: a bug.', action: 'Report it (the hint says where) with the command, `regsetup --version` and the output under REGSETUP_DEBUG=1.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

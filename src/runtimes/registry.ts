@@ -1,12 +1,13 @@
 import type { RuntimeKind } from '../core/desired-state.js';
 import { refused } from '../core/errors.js';
 import type { JournalEntry } from '../core/journal.js';
+import { containerdRuntime } from './containerd/index.js';
 import { dockerRuntime } from './docker/index.js';
 import { unusable, type DockerSession } from './docker/session.js';
 import type { HostPorts, Runtime, RuntimeSession } from './types.js';
 
 // The runtimes regsetup knows. Adding one adds a folder under runtimes/ and a line here.
-export const RUNTIMES: readonly Runtime[] = [dockerRuntime];
+export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime];
 
 const runtimeOf = (kind: string): Runtime | undefined => RUNTIMES.find((r) => r.kind === kind);
 

@@ -1,0 +1,44 @@
+import type { Files } from './files.js';
+import { resolveHostPath } from './host-path.js';
+
+// The processes of this host as /proc shows them (under --root for tests: a tree with a fake /proc).
+
+export interface ProcInfo {
+  pid: number;
+  comm: string;
+  argv: string[];
+  ppid: number;
+}
+
+const argvOf = (text: string | undefined) => (text ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+
+/** Every process whose comm is one of `names` (a process that vanishes meanwhile is skipped). */
+export async function findProcesses(files: Files, root: string, names: readonly string[]): Promise<ProcInfo[]> {
+  const proc = resolveHostPath(root, '/proc');
+  const pids = (await files.readdir(proc)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  const found: ProcInfo[] = [];
+  for (const pid of pids) {
+    const comm = (await files.readText(`${proc}/${pid}/comm`).catch(() => undefined))?.trim();
+    if (comm === undefined || !names.includes(comm)) continue;
+    const status = await files.readText(`${proc}/${pid}/status`).catch(() => undefined);
+    const stat = await files.readText(`${proc}/${pid}/stat`).catch(() => undefined);
+    if (stat !== undefined && stat.split(') ')[1]?.[0] === 'Z') continue; // a zombie is not running
+    const argv = argvOf(await files.readText(`${proc}/${pid}/cmdline`).catch(() => undefined));
+    if (argv.length === 0) continue;
+    found.push({ pid, comm, argv, ppid: Number(/^PPid:\s*(\d+)/m.exec(status ?? '')?.[1] ?? 0) });
+  }
+  return found;
+}
+
+/** The value of `--name=v` / `--name v` / `-n v` in an argv (the last one wins, as flag parsers do). */
+export function flagValue(argv: readonly string[], ...names: string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    for (const n of names) {
+      if (a === n && argv[i + 1] !== undefined) value = argv[i + 1];
+      else if (a.startsWith(`${n}=`)) value = a.slice(n.length + 1);
+    }
+  }
+  return value;
+}
