@@ -650,7 +650,8 @@ restore_iptables() {
 # SIGTERM to all at once (nginx: fast shutdown), SIGKILL after 5 s.
 stop_pids() {
   local pid alive deadline=$((SECONDS + 5))
-  for pid in "$@"; do pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+  # A pid may die between the check and the kill: that is not a failure (set -e).
+  for pid in "$@"; do pid_alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }; done
   while :; do
     alive=()
     for pid in "$@"; do pid_alive "$pid" && alive+=("$pid"); done
