@@ -647,9 +647,9 @@ restore_iptables() {
   done
 }
 
-# SIGTERM to all at once (nginx: fast shutdown), SIGKILL after 5 s.
+# SIGTERM to all at once (nginx: fast shutdown), SIGKILL after 5 s (STOP_TIMEOUT).
 stop_pids() {
-  local pid alive deadline=$((SECONDS + 5))
+  local pid alive deadline=$((SECONDS + ${STOP_TIMEOUT:-5}))
   # A pid may die between the check and the kill: that is not a failure (set -e).
   for pid in "$@"; do pid_alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }; done
   while :; do

@@ -48,10 +48,12 @@ ctrd_answers() { ctr --address "$CTRD_SOCK" --timeout 2s version >/dev/null 2>&1
 
 # Pids of containerd processes started with the lab's --config (by us or by anyone re-running our argv).
 ctrd_lab_pids() {
-  local d pid
+  local d pid comm
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
-    [[ $(cat "$d/comm" 2>/dev/null) == containerd ]] || continue
+    # read, not $(cat …): a /proc scan must not fork per process.
+    comm='' && read -r comm 2>/dev/null <"$d/comm" || true
+    [[ $comm == containerd ]] || continue
     tr '\0' '\n' <"$d/cmdline" 2>/dev/null | awk -v c="$CTRD_CONFIG" '
       prev == "--config" || prev == "-c" { if ($0 == c) found = 1 }
       $0 == "--config=" c || $0 == "-c=" c { found = 1 }
@@ -120,7 +122,7 @@ wait_containerd() {
 # go first (SIGKILL, then delete) and no shim outlives it; a restart keeps them running, as
 # systemd's KillMode=process does for containerd.service.
 stop_containerd() {
-  local keep=${1:-} pids ns id shims
+  local keep=${1:-} pids ns id shims comm d
   pids=$(ctrd_lab_pids)
   [[ -n $pids ]] || return 0
   if [[ $keep != keep-tasks ]] && ctrd_answers; then
@@ -137,7 +139,8 @@ stop_containerd() {
   [[ $keep == keep-tasks ]] && { rm -f "$LAB/run/containerd.pid"; return 0; }
   # Shims of this containerd that are still around (their containers died with the tasks above).
   shims=$(for d in /proc/[0-9]*; do
-    [[ $(cat "$d/comm" 2>/dev/null) == containerd-shim* ]] || continue
+    comm='' && read -r comm 2>/dev/null <"$d/comm" || true
+    [[ $comm == containerd-shim* ]] || continue
     tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -q -- "-address $CTRD_SOCK" && echo "${d#/proc/}"
   done)
   # shellcheck disable=SC2086

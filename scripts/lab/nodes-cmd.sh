@@ -66,7 +66,8 @@ cmd_nodes_up() {
   [[ $n =~ ^[1-8]$ ]] || die "usage: bash scripts/lab.sh nodes up [N]   (1 ≤ N ≤ $NODES_MAX, default 3)"
   [[ -s $LAB/lab.json ]] || die "lab is not up; run: bash scripts/lab.sh up"
   # More nodes than asked for: the extra ones go.
-  for ((i = n + 1; i <= NODES_MAX; i++)); do node_stop "$i"; done
+  # shellcheck disable=SC2046
+  node_stop $(seq $((n + 1)) "$NODES_MAX")
   nodes_router_up
   nodes_ssh_material
   for ((i = 1; i <= n; i++)); do node_prepare "$i"; done
@@ -85,20 +86,26 @@ cmd_nodes_up() {
   log "nodes up ($((SECONDS - t0))s): $n nodes, inventory $ANSIBLE_DIR/inventory.ini, ANSIBLE_CONFIG=$ANSIBLE_DIR/ansible.cfg"
 }
 
-# Stops node i: its dockerd and sshd through its init (SIGTERM), then anything left in its netns.
+# node_stop I…: stops those nodes together — their dockerd and sshd through each init (SIGTERM;
+# dockerd stops its containerd), then anything left in their netns — and removes their traces.
 node_stop() {
-  local i=$1 pid left d
-  d=$(node_dir "$i")
-  node_exists "$i" || [[ -d $d ]] || return 0
-  pid=$(node_init_pid "$i" || true)
-  [[ -n $pid ]] && stop_pid "$pid" "$(node_name "$i") init" 40
-  # Whatever re-parented or started outside the init (a stale pid file, a crashed init).
-  left=$(ip netns pids "$(node_netns "$i")" 2>/dev/null || true)
-  # shellcheck disable=SC2086
-  [[ -z $left ]] || stop_pids $left
-  ip netns del "$(node_netns "$i")" 2>/dev/null || true
-  ip -n "$NETNS" link del "rslabn$i" 2>/dev/null || true
-  rm -rf -- "$d"
+  local i pids=() left=() d p
+  for i in "$@"; do
+    p=$(node_init_pid "$i" || true)
+    [[ -n $p ]] && pids+=("$p")
+  done
+  ((${#pids[@]} == 0)) || STOP_TIMEOUT=40 stop_pids "${pids[@]}"
+  for i in "$@"; do
+    # Whatever outlived its init (a stale pid file, a crashed init).
+    left+=($(ip netns pids "$(node_netns "$i")" 2>/dev/null || true))
+  done
+  ((${#left[@]} == 0)) || stop_pids "${left[@]}"
+  for i in "$@"; do
+    d=$(node_dir "$i")
+    node_exists "$i" && ip netns del "$(node_netns "$i")"
+    ip -n "$NETNS" link del "rslabn$i" 2>/dev/null || true
+    rm -rf -- "$d"
+  done
 }
 
 # cmd_nodes_down [no-json]: `down` passes no-json (lab.json goes anyway).
@@ -109,7 +116,8 @@ cmd_nodes_down() {
   for s in "$ANSIBLE_DIR"/cp/*; do
     [[ -S $s ]] && ssh -o ControlPath="$s" -O exit lab-node >/dev/null 2>&1 || true
   done
-  for ((i = 1; i <= NODES_MAX; i++)); do node_stop "$i"; done
+  # shellcheck disable=SC2046
+  node_stop $(seq 1 "$NODES_MAX")
   nodes_router_down
   [[ -d $NODES_DIR ]] && log "nodes down"
   rm -rf -- "$NODES_DIR"

@@ -70,11 +70,14 @@ wait_rootless_dockerd() {
 
 # Pids of every process running as the test user (rootlesskit, dockerd, its containerd, shims).
 rl_user_pids() {
-  local uid d
+  local uid d key real rest
   uid=$(rl_uid) || return 0
   for d in /proc/[0-9]*; do
-    [[ $(awk '/^Uid:/ {print $2; exit}' "$d/status" 2>/dev/null) == "$uid" ]] && pid_alive "${d#/proc/}" && echo "${d#/proc/}"
+    real=''
+    while read -r key real rest; do [[ $key == Uid: ]] && break; done 2>/dev/null <"$d/status" || true
+    [[ $real == "$uid" ]] && pid_alive "${d#/proc/}" && echo "${d#/proc/}"
   done
+  return 0
 }
 
 stop_rootless_dockerd() {
