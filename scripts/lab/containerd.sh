@@ -44,7 +44,7 @@ ctrd_write_default_config() {
   mv "$CTRD_CONFIG.new" "$CTRD_CONFIG"
 }
 
-ctrd_answers() { ctr --address "$CTRD_SOCK" --timeout 2s version >/dev/null 2>&1; }
+ctrd_answers() { ctr --address "$CTRD_SOCK" --connect-timeout 1s --timeout 2s version >/dev/null 2>&1; }
 
 # Pids of containerd processes started with the lab's --config (by us or by anyone re-running our argv).
 ctrd_lab_pids() {
