@@ -98,13 +98,24 @@ export async function setup(): Promise<() => Promise<void>> {
     await rm(BACKUP_DIR, { recursive: true, force: true });
   }
   const saved = await save();
+  // Vitest's own SIGINT/SIGTERM listeners exit the process 1 ms later: they are held back until
+  // the host is restored, then called as they would have been.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const held = new Map(signals.map((s) => [s, process.listeners(s)]));
   const onSignal = (signal: NodeJS.Signals) => {
     say(`${signal}: restoring the host before exiting`);
     restoreOnce(saved)
       .catch((e: Error) => say(e.message))
-      .finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15)));
+      .finally(() => {
+        const others = held.get(signal as (typeof signals)[number]) ?? [];
+        for (const fn of others) (fn as (s: NodeJS.Signals) => void)(signal);
+        if (!others.length) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+      });
   };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(s, onSignal);
+  for (const s of signals) {
+    process.removeAllListeners(s);
+    process.once(s, onSignal);
+  }
   try {
     await neutralizeHost(lab, saved.effective);
   } catch (e) {
@@ -113,7 +124,10 @@ export async function setup(): Promise<() => Promise<void>> {
   }
   say(`saved ${saved.roots.length} host paths (${saved.entries.length} entries) and dockerd's registry settings; regsetup's state moved aside`);
   return async () => {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(s, onSignal);
+    for (const s of signals) {
+      process.removeListener(s, onSignal);
+      for (const fn of held.get(s) ?? []) process.on(s, fn as (s: NodeJS.Signals) => void);
+    }
     await restoreOnce(saved);
   };
 }
