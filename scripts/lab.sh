@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # regsetup test lab: private registries in a network namespace, a CA, nginx shaped like Nexus,
-# a token service, a skewed-clock front, and a real dockerd.
+# a token service, a skewed-clock front, a real dockerd sharing a real containerd (CRI plugin on),
+# podman, a rootless dockerd for a test user, simulated fleet nodes, and a CA rotation host.
 #
-#   bash scripts/lab.sh up       # idempotent; a second run is a quick no-op
-#   bash scripts/lab.sh down     # stop what the lab started, remove every trace
-#   bash scripts/lab.sh status   # human-readable summary
-#   bash scripts/lab.sh env      # path of the lab JSON (read by test/e2e/helpers/lab.ts)
+#   bash scripts/lab.sh up                     # idempotent; a second run is a quick no-op
+#   bash scripts/lab.sh down                   # stop what the lab started (nodes too), remove every trace
+#   bash scripts/lab.sh status                 # human-readable summary
+#   bash scripts/lab.sh env                    # path of the lab JSON (read by test/e2e/helpers/lab.ts)
+#   bash scripts/lab.sh restart-dockerd [F…]   # restart the lab's dockerd, with extra dockerd flags F…
+#   bash scripts/lab.sh restart-containerd [--reset]
+#                                              # restart the lab's containerd with its config.toml as it is
+#                                              # now (tests edit it); --reset first puts the lab's default back
+#   bash scripts/lab.sh nodes up [N]           # N simulated fleet nodes (default 3, at most 8), ansible inventory
+#   bash scripts/lab.sh nodes down             # remove them (down does it too)
+#   bash scripts/lab.sh rotate-ca stage|switch|finish|reset
+#                                              # CA rotation on rotate.regsetup.test (scripts/lab/rotate.sh)
 #
 # Needs root (Debian 12). All state and logs live under /var/lib/regsetup-lab.
-# Servers listen only on addresses inside the lab network namespace (10.213.0.0/24).
+# Servers listen only on addresses inside the lab network namespace (10.213.0.0/24) and the
+# nodes' namespaces (10.213.1.0/24). Docker Hub's names point at 127.0.0.9, where nothing listens.
 set -euo pipefail
 
 readonly LAB=/var/lib/regsetup-lab
@@ -28,11 +38,16 @@ readonly HOSTS_BEGIN='# regsetup-lab begin'
 readonly HOSTS_END='# regsetup-lab end'
 
 # name → address inside the namespace. TLS on 443 everywhere except plain (HTTP on 5000).
-readonly NAMES=(group proxy-only hosted basic plain hub proxy skew auth)
+readonly NAMES=(group proxy-only hosted basic plain hub proxy skew auth rotate)
 declare -A IP=(
   [group]=10.213.0.10 [proxy-only]=10.213.0.11 [hosted]=10.213.0.12 [basic]=10.213.0.13
   [plain]=10.213.0.14 [hub]=10.213.0.15 [proxy]=10.213.0.16 [skew]=10.213.0.17 [auth]=10.213.0.18
+  [rotate]=10.213.0.19
 )
+# A runtime that falls back past a failed mirror to Docker Hub gets "connection refused" here,
+# never the internet.
+readonly HUB_BLACKHOLE=127.0.0.9
+readonly HUB_NAMES=(registry-1.docker.io index.docker.io auth.docker.io docker.io production.cloudflare.docker.com)
 
 # Never let anything the lab starts go through an HTTP proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
@@ -75,6 +90,12 @@ wait_http() {
   die "$url did not answer with one of [$want] within ${timeout}s (last: ${code:-none})"
 }
 
+# The lab's other daemons and commands, one file each.
+for f in containerd podman rootless nodes nodes-cmd rotate; do
+  # shellcheck source=/dev/null
+  source "$HELPERS/$f.sh"
+done
+
 # ---------------------------------------------------------------------------------------------
 # 1. packages
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +104,9 @@ ensure_packages() {
     [docker.io]=dockerd [docker-registry]=docker-registry [nginx-light]=nginx [apache2-utils]=htpasswd
     [openssl]=openssl [iproute2]=ip [curl]=curl [jq]=jq [pass]=pass
     [golang-docker-credential-helpers]=docker-credential-pass [tmux]=tmux
+    [containerd]=containerd [podman]=podman [rootlesskit]=rootlesskit [uidmap]=newuidmap
+    [slirp4netns]=slirp4netns [openssh-server]=sshd [openssh-client]=ssh [ansible]=ansible
+    [ansible-lint]=ansible-lint [tini]=tini
   )
   local missing=() p
   for p in "${!bin_of[@]}"; do
@@ -155,7 +179,8 @@ start_dockerd() {
   local extra=${LAB_DOCKERD_ARGS:-}
   # A stale pid of the previous dockerd would read as "died at start" until the new one writes its own.
   rm -f "$LAB/run/dockerd.pid"
-  setsid bash -c "echo \$\$ > '$LAB/run/dockerd.pid'; exec dockerd --data-root '$LAB/docker' $extra" \
+  # --containerd: the lab's containerd (scripts/lab/containerd.sh), as Docker CE's unit passes it.
+  setsid bash -c "echo \$\$ > '$LAB/run/dockerd.pid'; exec dockerd --data-root '$LAB/docker' --containerd='$CTRD_SOCK' $extra" \
     </dev/null >>"$LAB/logs/dockerd.log" 2>&1 &
   disown
   echo 1 >"$LAB/state/dockerd-started-by-lab"
@@ -194,6 +219,7 @@ hosts_block() {
   local n
   echo "$HOSTS_BEGIN"
   for n in "${NAMES[@]}"; do printf '%s %s\n' "${IP[$n]}" "$(fqdn "$n")"; done
+  echo "$HUB_BLACKHOLE ${HUB_NAMES[*]}"
   echo "$HOSTS_END"
 }
 
@@ -387,6 +413,7 @@ EOF
   sed -e "s#@LAB@#$LAB#g" -e "s#@DOMAIN@#$DOMAIN#g" \
     -e "s#@IP_GROUP@#${IP[group]}#g" -e "s#@IP_PROXYONLY@#${IP[proxy-only]}#g" \
     -e "s#@IP_HOSTED@#${IP[hosted]}#g" -e "s#@IP_PROXY@#${IP[proxy]}#g" -e "s#@IP_AUTH@#${IP[auth]}#g" \
+    -e "s#@IP_ROTATE@#${IP[rotate]}#g" \
     "$HELPERS/nginx.conf.tmpl" >"$LAB/nginx/nginx.conf.new"
   mv "$LAB/nginx/nginx.conf.new" "$LAB/nginx/nginx.conf"
 }
@@ -454,6 +481,15 @@ write_lab_json() {
     --arg dockerdPidFile "$LAB/run/dockerd.pid" \
     --arg dockerSocket "$DOCKER_SOCK" \
     --arg netns "$NETNS" \
+    --argjson containerd "$(containerd_json)" \
+    --argjson podman "$(jq -n --arg v "${PODMAN_VERSION:-$(podman --version 2>/dev/null | awk '{print $NF}')}" '{version: $v, configDir: "/etc/containers", storageDir: "/var/lib/containers/storage"}')" \
+    --argjson rootless "$(rootless_json)" \
+    --argjson nodes "$(nodes_json)" \
+    --argjson ansible "$(if [[ -s $ANSIBLE_DIR/ansible.cfg ]]; then jq -n --arg d "$ANSIBLE_DIR" --arg s "$NODES_DIR/ssh" '{config: ($d + "/ansible.cfg"), inventory: ($d + "/inventory.ini"), privateKey: ($s + "/id_ed25519"), knownHosts: ($s + "/known_hosts"), controlPathDir: ($d + "/cp")}'; else echo null; fi)" \
+    --argjson rotate "$(jq -n --arg host "$(fqdn rotate)" --arg phase "$(rotate_phase)" '{host: $host, caUrl: ("https://" + $host + "/download/ca.crt"), phase: $phase, serverCertSignedBy: (if $phase == "switched" or $phase == "finished" then "ca2" else "ca1" end)}')" \
+    --arg ca2File "$([[ -s $LAB/pki/ca2.crt ]] && echo "$LAB/pki/ca2.crt")" \
+    --arg ca2Fp "$([[ -s $LAB/pki/ca2.crt ]] && ca2_fingerprint)" \
+    --arg hubBlackhole "$HUB_BLACKHOLE" --argjson hubNames "$(printf '%s\n' "${HUB_NAMES[@]}" | jq -R . | jq -s .)" \
     '{
       version: 1,
       dir: $dir,
@@ -473,9 +509,53 @@ write_lab_json() {
       dockerdPidFile: (if $started then $dockerdPidFile else null end),
       dockerSocket: $dockerSocket,
       netns: $netns,
-      logsDir: ($dir + "/logs")
+      logsDir: ($dir + "/logs"),
+      dockerHubBlackhole: {address: $hubBlackhole, names: $hubNames},
+      containerd: $containerd,
+      podman: $podman,
+      rootless: $rootless,
+      nodes: $nodes,
+      ansible: $ansible,
+      rotate: $rotate,
+      ca2File: (if $ca2File == "" then null else $ca2File end),
+      ca2Fingerprint: (if $ca2Fp == "" then null else $ca2Fp end)
     }' >"$LAB/lab.json.new"
   if ! cmp -s "$LAB/lab.json.new" "$LAB/lab.json"; then mv "$LAB/lab.json.new" "$LAB/lab.json"; else rm -f "$LAB/lab.json.new"; fi
+}
+
+# Docker Hub's names must answer "connection refused": anything else means a fallback past a
+# failed mirror could reach something.
+check_hub_blackhole() {
+  local n rc
+  for n in "${HUB_NAMES[@]}"; do
+    [[ $(getent hosts "$n" | awk '{print $1; exit}') == "$HUB_BLACKHOLE" ]] || die "$n does not resolve to $HUB_BLACKHOLE (/etc/hosts)"
+  done
+  rc=0
+  curl --noproxy '*' -s -o /dev/null --max-time 2 "https://registry-1.docker.io/v2/" || rc=$?
+  [[ $rc == 7 ]] || die "https://registry-1.docker.io/v2/ ($HUB_BLACKHOLE) did not refuse the connection (curl exit $rc): something listens there"
+}
+
+containerd_json() {
+  local pid
+  pid=$(ctrd_pid || true)
+  jq -n --argjson started "$(ctrd_started_by_lab && echo true || echo false)" --arg sock "$CTRD_SOCK" \
+    --arg config "$CTRD_CONFIG" --arg log "$CTRD_LOG" --arg dir "$CTRD_DIR" --arg certs "$CTRD_CERTS_D" \
+    --argjson pid "${pid:-null}" --arg version "$(containerd --version | awk '{print $3}')" --arg cri "$(ctrd_cri_status)" \
+    '{startedByLab: $started, socket: $sock, configFile: $config, logFile: $log, root: ($dir + "/root"),
+      state: ($dir + "/state"), certsDir: $certs, pid: $pid, version: $version,
+      criPlugin: (if $cri == "" then null else $cri end), sharedWithDockerd: true}'
+}
+
+rootless_json() {
+  id "$RL_USER" >/dev/null 2>&1 || { echo null; return; }
+  local rk dp
+  rk=$(rl_rootlesskit_pid || true)
+  dp=$(rl_dockerd_pid || true)
+  jq -n --arg user "$RL_USER" --argjson uid "$(rl_uid)" --arg home "$RL_HOME" --arg rt "$(rl_runtime_dir)" \
+    --arg log "$RL_LOG" --argjson rk "${rk:-null}" --argjson dp "${dp:-null}" \
+    '{user: $user, uid: $uid, home: $home, runtimeDir: $rt, socket: ($rt + "/docker.sock"),
+      dockerHost: ("unix://" + $rt + "/docker.sock"), configDir: ($home + "/.config/docker"),
+      dataRoot: ($home + "/.local/share/docker"), rootlesskitPid: $rk, dockerdPid: $dp, logFile: $log}'
 }
 
 cmd_up() {
@@ -488,12 +568,19 @@ cmd_up() {
   mkdir -p "$LAB/pki"
   chmod 700 "$LAB/pki" "$LAB/auth"
   ensure_pki
+  ensure_rotate
   ensure_users
   ensure_netns
   ensure_hosts
+  ensure_podman
+  # containerd before dockerd, which is started with --containerd=<its socket> (one shared
+  # containerd, as on a Docker CE + Kubernetes node).
+  start_containerd
+  wait_containerd cri-required
   # After the names are in /etc/hosts: Go caches that file for 5 s, and a dockerd that read it
   # before would look the lab names up in DNS meanwhile.
   start_dockerd # in the background; waited for at the end
+  start_rootless_dockerd
   render_configs
 
   local ca=$LAB/pki/ca.crt
@@ -517,7 +604,10 @@ cmd_up() {
   wait_http "https://$(fqdn group)/v2/" 401 "$LAB/logs/nginx-error.log"
   wait_http "https://$(fqdn proxy-only)/v2/" 200 "$LAB/logs/nginx-error.log"
   wait_http "https://$(fqdn group)/download/ca.crt" 200 "$LAB/logs/nginx-error.log"
+  wait_http "https://$(fqdn rotate)/v2/" 401 "$LAB/logs/nginx-error.log"
+  check_hub_blackhole
   wait_dockerd
+  wait_rootless_dockerd
   write_lab_json
   log "lab is up ($((SECONDS - t0))s): $LAB/lab.json (CA $ca)"
 }
@@ -557,10 +647,11 @@ restore_iptables() {
   done
 }
 
-# SIGTERM to all at once (nginx: fast shutdown), SIGKILL after 5 s.
+# SIGTERM to all at once (nginx: fast shutdown), SIGKILL after 5 s (STOP_TIMEOUT).
 stop_pids() {
-  local pid alive deadline=$((SECONDS + 5))
-  for pid in "$@"; do pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null; done
+  local pid alive deadline=$((SECONDS + ${STOP_TIMEOUT:-5}))
+  # A pid may die between the check and the kill: that is not a failure (set -e).
+  for pid in "$@"; do pid_alive "$pid" && { kill -TERM "$pid" 2>/dev/null || true; }; done
   while :; do
     alive=()
     for pid in "$@"; do pid_alive "$pid" && alive+=("$pid"); done
@@ -578,10 +669,14 @@ stop_pids() {
 cmd_down() {
   need_root
   local f pid pids=()
+  # Nodes first: they route through the lab namespace.
+  cmd_nodes_down no-json
+  remove_rootless_user
   if [[ -d $LAB/run ]]; then
     for f in "$LAB"/run/*.pid; do
       [[ -e $f ]] || continue
-      [[ $(basename "$f") == dockerd.pid ]] && continue
+      # dockerd and containerd are stopped below, in order.
+      case $(basename "$f") in dockerd.pid | containerd.pid | rootlesskit.pid) continue ;; esac
       pids+=("$(cat "$f")")
     done
   fi
@@ -589,7 +684,7 @@ cmd_down() {
   if ip netns list 2>/dev/null | grep -qE "^$NETNS( |$)"; then
     pids+=($(ip netns pids "$NETNS" 2>/dev/null))
   fi
-  stop_pids "${pids[@]}"
+  ((${#pids[@]} == 0)) || stop_pids "${pids[@]}"
   if [[ -f $LAB/state/dockerd-started-by-lab && $(cat "$LAB/state/dockerd-started-by-lab") == 1 ]] && [[ -s $LAB/run/dockerd.pid ]]; then
     pid=$(cat "$LAB/run/dockerd.pid")
     if pid_alive "$pid" && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]; then
@@ -607,6 +702,10 @@ cmd_down() {
       done <"$LAB/state/created-by-dockerd"
     fi
   fi
+  # After dockerd, which runs its containers on it. Found by its --config, wherever it was started from.
+  stop_containerd
+  remove_containerd_traces
+  remove_podman_traces
   ip link del "$VETH_HOST" 2>/dev/null || true
   ip netns del "$NETNS" 2>/dev/null || true
   remove_hosts_block
@@ -648,6 +747,24 @@ cmd_status() {
     if pid_alive "$pid"; then state=running; else state=DEAD; fi
     printf '    %-10s pid %-8s %s\n' "$(basename "$f" .pid)" "$pid" "$state"
   done
+  local cpid
+  cpid=$(ctrd_pid || true)
+  echo "  containerd:  $(jq -r .containerd.version "$j") $(if ctrd_started_by_lab; then echo "started by the lab"; else echo "not the lab's"; fi), pid ${cpid:-NONE (found by --config $CTRD_CONFIG)}, $(ctrd_answers && echo "answering on $CTRD_SOCK" || echo "NOT answering"), CRI plugin $(ctrd_cri_status || true); shared with dockerd"
+  echo "  podman:      $(jq -r .podman.version "$j") (nothing runs; config /etc/containers)"
+  if id "$RL_USER" >/dev/null 2>&1; then
+    echo "  rootless:    $RL_USER (uid $(rl_uid)) DOCKER_HOST=unix://$(rl_socket), rootlesskit pid $(rl_rootlesskit_pid || echo NONE), dockerd pid $(rl_dockerd_pid || echo NONE), $(rl_ping && echo answering || echo NOT answering)"
+  fi
+  echo "  rotate:      $(jq -r .rotate.host "$j") phase $(rotate_phase) (CA URL $(jq -r .rotate.caUrl "$j"))"
+  echo "  Docker Hub:  ${HUB_NAMES[*]} → $HUB_BLACKHOLE (refused)"
+  local n i
+  n=$(nodes_count)
+  if ((n > 0)); then
+    echo "  nodes:       ANSIBLE_CONFIG=$ANSIBLE_DIR/ansible.cfg (inventory $ANSIBLE_DIR/inventory.ini)"
+    for ((i = 1; i <= n; i++)); do
+      printf '    %-6s %-12s init pid %-8s dockerd %s, docker socket %s\n' "$(node_name "$i")" "$(node_ip "$i")" \
+        "$(node_init_pid "$i" || echo DEAD)" "$(node_docker_ping "$i" && echo answering || echo 'NOT answering')" "$(node_docker_sock "$i")"
+    done
+  fi
   echo "  logs:        $LAB/logs/"
 }
 
@@ -673,8 +790,17 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   restart-dockerd) shift; cmd_restart_dockerd "$@" ;;
+  restart-containerd) shift; cmd_restart_containerd "$@" ;;
+  nodes)
+    case ${2:-} in
+      up) cmd_nodes_up "${3:-3}" ;;
+      down) cmd_nodes_down ;;
+      *) echo "usage: bash scripts/lab.sh nodes up [N]|down" >&2; exit 2 ;;
+    esac
+    ;;
+  rotate-ca) shift; cmd_rotate_ca "$@" ;;
   *)
-    echo "usage: bash scripts/lab.sh up|down|status|env|restart-dockerd [dockerd flags…]" >&2
+    echo "usage: bash scripts/lab.sh up|down|status|env|restart-dockerd [dockerd flags…]|restart-containerd [--reset]|nodes up [N]|nodes down|rotate-ca stage|switch|finish|reset" >&2
     exit 2
     ;;
 esac

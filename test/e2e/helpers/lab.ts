@@ -40,6 +40,86 @@ export interface LabHosts {
   skew: string;
   /** The token service. */
   auth: string;
+  /** nginx front like group, for CA rotation (`lab.sh rotate-ca`): its certificate and CA URL follow the phase. */
+  rotate: string;
+}
+
+/** The lab's containerd 1.6: one daemon on the standard socket, CRI plugin on, shared with the lab's dockerd. */
+export interface LabContainerd {
+  startedByLab: boolean;
+  /** /run/containerd/containerd.sock (kubelet's default). */
+  socket: string;
+  /** The lab's config.toml, passed by --config; tests may rewrite it, then `lab.sh restart-containerd [--reset]`. */
+  configFile: string;
+  /** stdout/stderr of containerd, appended. */
+  logFile: string;
+  root: string;
+  state: string;
+  /** config_path of the CRI registry config in the lab's default config.toml ("/etc/containerd/certs.d"). */
+  certsDir: string;
+  /** Pid found by its --config argument when lab.json was written (a restart by another process changes it). */
+  pid: number | null;
+  version: string;
+  /** The CRI plugin's status in `ctr plugins ls` when lab.json was written: "ok", "error", … */
+  criPlugin: string | null;
+  /** dockerd runs its containers on this containerd (--containerd=<socket>). */
+  sharedWithDockerd: boolean;
+}
+
+/** A rootless dockerd (rootlesskit, host network) running as a test user. */
+export interface LabRootless {
+  user: string;
+  uid: number;
+  home: string;
+  /** XDG_RUNTIME_DIR (/run/user/UID). */
+  runtimeDir: string;
+  socket: string;
+  /** "unix://<socket>" */
+  dockerHost: string;
+  /** ~/.config/docker: its daemon.json and certs.d. */
+  configDir: string;
+  dataRoot: string;
+  rootlesskitPid: number | null;
+  dockerdPid: number | null;
+  logFile: string;
+}
+
+/** A simulated fleet node (`lab.sh nodes up [N]`): own netns, mount, UTS and PID namespaces, dockerd and sshd. */
+export interface LabNode {
+  name: string;
+  ip: string;
+  netns: string;
+  dir: string;
+  /** Host dir holding the node's private paths: fs/etc/docker, fs/var/lib/regsetup, fs/root, fs/run, … */
+  fsDir: string;
+  sshUser: string;
+  /** The node's docker socket as the host reaches it. */
+  dockerSocket: string;
+  /** The same socket inside the node (the default one). */
+  dockerSocketInNode: string;
+  /** Host pid of the node's PID 1 (tini): `nsenter --target <initPid> --mount --uts --pid --net …`. */
+  initPid: number | null;
+  /** Host pid of the node's dockerd. */
+  dockerdPid: number | null;
+}
+
+export interface LabAnsible {
+  /** Use as ANSIBLE_CONFIG. */
+  config: string;
+  inventory: string;
+  privateKey: string;
+  knownHosts: string;
+  controlPathDir: string;
+}
+
+export type RotatePhase = 'ca1' | 'staged' | 'switched' | 'finished';
+
+export interface LabRotate {
+  host: string;
+  /** Serves CA1 (ca1), CA1+CA2 (staged, switched) or CA2 (finished). */
+  caUrl: string;
+  phase: RotatePhase;
+  serverCertSignedBy: 'ca1' | 'ca2';
 }
 
 export interface LabInfo {
@@ -67,6 +147,19 @@ export interface LabInfo {
   dockerSocket: string;
   netns: string;
   logsDir: string;
+  /** Docker Hub's names map to this address in /etc/hosts; nothing listens there (connection refused). */
+  dockerHubBlackhole: { address: string; names: string[] };
+  containerd: LabContainerd;
+  podman: { version: string; configDir: string; storageDir: string };
+  rootless: LabRootless | null;
+  /** Empty unless `lab.sh nodes up`. */
+  nodes: LabNode[];
+  ansible: LabAnsible | null;
+  rotate: LabRotate;
+  /** The second CA of a rotation (from `rotate-ca stage` until `reset`), else null. */
+  ca2File: string | null;
+  /** "sha256:<hex>" of CA2's DER, as caFingerprint. */
+  ca2Fingerprint: string | null;
 }
 
 export const DEFAULT_LAB_JSON = '/var/lib/regsetup-lab/lab.json';
@@ -81,6 +174,12 @@ export function labAvailable(): boolean {
 }
 
 let cached: { path: string; lab: LabInfo } | undefined;
+
+/** The lab description read afresh (after `lab.sh rotate-ca`, `nodes up`, `restart-containerd`). */
+export function reloadLab(): LabInfo {
+  cached = undefined;
+  return loadLab();
+}
 
 /** The lab description; throws with the fix when the lab is not up. */
 export function loadLab(): LabInfo {
