@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { checkDaemonJsonEncoding, type DaemonJsonOptions } from './daemon-json-encoding.js';
 import { badInput, refused } from './errors.js';
 import { decodeView, encodeForView, foldKey, keyOf, meaningOf, toView, viewBytes } from './json-bytes.js';
-import { JsonSyntaxError, lineColumn, scanJson, type JsonChild, type JsonNode } from './json-scan.js';
+import { JsonSyntaxError, lineColumn, MAX_JSON_DEPTH, scanJson, type JsonChild, type JsonNode } from './json-scan.js';
 import { applySplices, childContext, colonOf, containerSplices, detectLayout, lineIndent, listText, separator, type Layout, type Splice } from './json-splice.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from './registry-name.js';
 
@@ -16,8 +16,7 @@ const hint =
   'dockerd would refuse this file too. Fix it by hand or restore a backup, then run regsetup again; ' +
   'regsetup never rewrites a file it cannot read.';
 
-/** Deeper nesting is refused: no real daemon.json comes near it, and nothing deep can hang or crash us. */
-export const MAX_JSON_DEPTH = 64;
+export { MAX_JSON_DEPTH } from './json-scan.js';
 
 const MIRRORS = 'registry-mirrors';
 const INSECURE = 'insecure-registries';

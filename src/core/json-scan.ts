@@ -21,6 +21,9 @@ export interface JsonChild {
   node: JsonNode;
 }
 
+/** Deeper nesting is refused: no real daemon.json or config.json comes near it, and nothing deep can hang or crash us. */
+export const MAX_JSON_DEPTH = 64;
+
 export class JsonSyntaxError extends Error {
   constructor(
     readonly reason: string,
