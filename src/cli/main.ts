@@ -2,7 +2,8 @@ import { CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { ExitCode } from '../core/errors.js';
 import { renderError } from './exit.js';
-import { createOutput } from './output.js';
+import { printableJson, redact } from '../core/redact.js';
+import { createOutput, humanLine } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -13,9 +14,10 @@ function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): Ex
   if (error.code === 'commander.help') return ExitCode.usage; // bare `regsetup`: help went to stderr
   const sub = argv.find((a) => !a.startsWith('-'));
   const where = sub && error.code !== 'commander.unknownCommand' ? `regsetup ${sub} --help` : 'regsetup --help';
-  const message = error.message.replace(/^error: /, '');
-  if (argv.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${where}'.` } })}\n`);
-  io.stderr.write(`regsetup: ${message}\nSee '${where}'.\n`);
+  // Commander quotes the argv it did not like: redact it, and never echo a control sequence.
+  const message = redact(error.message.replace(/^error: /, ''));
+  if (argv.includes('--json')) io.stdout.write(`${printableJson(JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${redact(where)}'.` } }))}\n`);
+  io.stderr.write(`regsetup: ${humanLine(message)}\nSee '${humanLine(where)}'.\n`);
   return ExitCode.usage;
 }
 
