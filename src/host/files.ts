@@ -102,6 +102,7 @@ export interface FsModule {
     mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
     readdir(path: string): Promise<unknown[]>;
     unlink(path: string): Promise<void>;
+    access(path: string, mode: number): Promise<void>;
   };
 }
 
@@ -262,7 +263,13 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, opti
     readText,
     readBytes,
     writeAtomic,
-    checkWritable: async (path) => void (await guard.file(path)),
+    checkWritable: async (path) => {
+      const target = await guard.file(path);
+      // access(2) W_OK reports an immutable or append-only flag (EPERM), a read-only mount (EROFS)
+      // and missing permission without writing a byte; a write would meet them half-way.
+      await guarded('write', path, () => fsp.access(target.existing === undefined ? target.deepest : target.real, C.W_OK));
+      if (target.existing !== undefined) await guarded('write', path, () => fsp.access(target.deepest, C.W_OK));
+    },
     stat,
     remove,
     mkdirp: async (path, mode) => {

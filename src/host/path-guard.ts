@@ -62,6 +62,8 @@ export interface Checked {
   real: string;
   dir: string;
   name: string;
+  /** The deepest directory of the path that exists (dir itself when it does). */
+  deepest: string;
   /** lstat of the file itself; undefined when it does not exist yet. */
   existing?: LstatLike;
 }
@@ -112,10 +114,12 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
   const walkParts = async (start: string, parts: string[], follow: Follow, original: string, why: string, create?: Create) => {
     let current = start;
     let exists = true;
+    let deepest = start;
     for (const part of parts) {
       const next = posix.join(current, part);
       const stat = exists ? await lstat(next, original) : undefined;
       if (stat === undefined) {
+        if (exists) deepest = current;
         exists = false;
         if (create !== undefined) await makeDir(next, create, original);
         current = next;
@@ -133,7 +137,7 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
       }
       current = next;
     }
-    return { real: current, exists };
+    return { real: current, exists, deepest: exists ? current : deepest };
   };
 
   const makeDir = async (path: string, create: Create, original: string) => {
@@ -153,7 +157,7 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
     if (root !== undefined && (absolute === root || absolute.startsWith(`${root}/`))) {
       // Above the root the host's own rules; the root itself and everything below: no link.
       const above = await walkParts('/', split(posix.dirname(root)), hostLink, original, '', create);
-      if (!above.exists && create === undefined) return { real: posix.join(above.real, posix.relative(posix.dirname(root), absolute)), exists: false };
+      if (!above.exists && create === undefined) return { real: posix.join(above.real, posix.relative(posix.dirname(root), absolute)), exists: false, deepest: above.deepest };
       const jail = posix.join(above.real, posix.basename(root));
       const rootStat = await lstat(jail, original);
       if (rootStat?.isSymbolicLink()) throw unsafe(original, jail, String(await fs.readlink(jail)), ` (--root ${root} must be a real directory)`);
@@ -169,15 +173,15 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
   return {
     file: async (path, options = {}) => {
       const absolute = posix.resolve('/', path);
-      const { real: dir, exists } = await walk(posix.dirname(absolute), path);
+      const { real: dir, exists, deepest } = await walk(posix.dirname(absolute), path);
       const name = posix.basename(absolute);
       const real = posix.join(dir, name);
       const existing = exists ? await lstat(real, path) : undefined;
-      if (existing === undefined) return { real, dir, name };
+      if (existing === undefined) return { real, dir, name, deepest };
       if (existing.isSymbolicLink()) throw unsafe(path, real, String(await fs.readlink(real)), '');
       if (existing.isDirectory() && !options.allowDirectory) throw isDirectoryError(path);
       if (!existing.isFile() && !existing.isDirectory()) throw notRegularError(path, kindOf(existing));
-      return { real, dir, name, existing };
+      return { real, dir, name, deepest, existing };
     },
     dir: async (path, create) => (await walk(posix.resolve('/', path), path, create)).real,
   };
