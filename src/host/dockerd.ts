@@ -43,11 +43,11 @@ export async function findDockerd(input: { files: Files; procRoot?: string; root
       throw error;
     }
   };
-  let chosen: number | undefined;
+  const picked: { pid?: number } = {};
   // Once the daemon is chosen, it vanishing is worth saying: its files are what we were about to read.
   const proc = async (pid: number, name: string) => {
     const text = await procOf(pid, name);
-    if (text === undefined && pid === chosen && name !== 'environ' && !(await files.exists(resolveHostPath(root, `${procRoot}/${pid}`)))) throw gone(pid, undefined);
+    if (text === undefined && pid === picked.pid && name !== 'environ' && !(await files.exists(resolveHostPath(root, `${procRoot}/${pid}`)))) throw gone(pid, undefined);
     return text;
   };
   const isDockerd = async (pid: number) => Number.isInteger(pid) && pid > 0 && (await proc(pid, 'comm'))?.trim() === 'dockerd';
@@ -76,7 +76,7 @@ export async function findDockerd(input: { files: Files; procRoot?: string; root
     pid ??= found[0];
   }
   if (pid === undefined) return undefined;
-  chosen = pid;
+  picked.pid = pid;
 
   const argv = await argvOf(pid);
   const environ = parseEnviron(await proc(pid, 'environ'));
