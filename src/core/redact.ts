@@ -16,7 +16,8 @@ const patterns: Array<[RegExp, string]> = [
   // nothing; bounded, so a long line cannot make the match slow.
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s:@]{1,256}:[^/\s]{0,256}@/gi, '$1***@'],
   // user:password@host without a scheme (a registry given as one); not image@sha256:… digests.
-  [/(^|[\s"'`(<[=,;])[^\s/:@"'`<>]{1,256}:[^\s/"'`<>]{0,256}@(?!sha(?:256|384|512):)(?=[\w[])/gi, '$1***@'],
+  // eslint-disable-next-line no-control-regex -- a control character can stand right before the user
+  [/(^|[\s"'`(<[=,;\u0000-\u001f\u007f-\u009f])[^\s/:@"'`<>\u0000-\u001f\u007f-\u009f]{1,256}:(?!\/\/)[^\s"'`<>]{0,256}@(?!sha(?:256|384|512):)(?=[\w[])/gi, '$1***@'],
   [/\b(authorization:\s*(?:basic|bearer)\s+)[^\s"']+/gi, '$1***'],
   [/("(?:auth|password|secret|identitytoken|token|access_token|refresh_token|registrytoken)"\s*:\s*")[^"]*"/gi, '$1***"'],
   [/\b((?:password|passwd|secret)=)[^\s&]+/gi, '$1***'],
