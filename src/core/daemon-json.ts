@@ -1,12 +1,12 @@
-import { z } from 'zod';
 import { checkDaemonJsonEncoding, type DaemonJsonOptions } from './daemon-json-encoding.js';
-import { badInput, refused } from './errors.js';
+import { refused } from './errors.js';
 import { decodeView, encodeForView, foldKey, keyOf, meaningOf, toView, viewBytes } from './json-bytes.js';
 import { JsonSyntaxError, lineColumn, MAX_JSON_DEPTH, scanJson, type JsonChild, type JsonNode } from './json-scan.js';
 import { applySplices, childContext, colonOf, containerSplices, detectLayout, lineIndent, listText, separator, type Layout, type Splice } from './json-splice.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from './registry-name.js';
 
 export type { DaemonJsonOptions } from './daemon-json-encoding.js';
+export { assertValidDaemonJson, daemonJsonKeysSchema, validateDaemonJson } from './daemon-json-keys.js';
 
 // dockerd reads daemon.json with Go's encoding/json: no comments, no trailing commas, and its
 // own rules about byte order marks and UTF-8 (daemon-json-encoding.ts). We refuse anything
@@ -82,46 +82,6 @@ function readDaemonJson(input: string | Uint8Array, source: string, options: Dae
  */
 export function parseDaemonJson(input: string | Uint8Array, source = 'daemon.json', options: DaemonJsonOptions = {}): Record<string, unknown> {
   return readDaemonJson(input, source, options).value;
-}
-
-const mirrorUrl = z.string().refine((s) => succeeds(() => normalizeMirrorUrl(s)), {
-  message: 'not a mirror URL (http/https, no user info, query or fragment)',
-});
-const insecureEntry = z.string().refine((s) => succeeds(() => parseInsecureEntry(s)), {
-  message: 'not a host[:port] or a CIDR',
-});
-
-/** The keys regsetup writes; every other key passes through untouched. */
-export const daemonJsonKeysSchema = z.looseObject({
-  'registry-mirrors': z.array(mirrorUrl).optional(),
-  'insecure-registries': z.array(insecureEntry).optional(),
-});
-
-function succeeds(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Problems with the keys regsetup manages, as "key[index]: message" lines; empty when fine. */
-export function validateDaemonJson(obj: unknown): string[] {
-  const result = daemonJsonKeysSchema.safeParse(obj);
-  if (result.success) return [];
-  return result.error.issues.map((issue) => {
-    const [key, ...rest] = issue.path.map(String);
-    const where = key === undefined ? 'daemon.json' : `${key}${rest.map((p) => `[${p}]`).join('')}`;
-    return `${where}: ${issue.message}`;
-  });
-}
-
-export function assertValidDaemonJson(obj: unknown, source = 'daemon.json'): void {
-  const problems = validateDaemonJson(obj);
-  if (problems.length > 0) {
-    throw badInput('ERR_DAEMON_JSON_INVALID', `${source} has entries dockerd would refuse:\n  ${problems.join('\n  ')}`);
-  }
 }
 
 export interface DaemonJsonChange {
