@@ -7,6 +7,7 @@ import { editDaemonJson, parseDaemonJson } from '../../src/core/daemon-json.js';
 import { desiredFromFlags } from '../../src/core/desired-state.js';
 import { readDockerConfig } from '../../src/core/docker-config.js';
 import { parseJournal } from '../../src/core/journal.js';
+import { JsonSyntaxError, scanJson } from '../../src/core/json-scan.js';
 import { normalizeMirrorUrl, parseInsecureEntry, parseRegistry } from '../../src/core/registry-name.js';
 import { loginRegistry } from '../../src/credentials/login.js';
 import { migrateCredentials, planMigration } from '../../src/credentials/migrate.js';
@@ -106,6 +107,33 @@ describe('fuzz corpus', () => {
           return left.length > 0 ? `plaintext left for ${left.map((l) => l.authKey).join(', ')} after moving it` : undefined;
         },
       );
+    }
+    expect(stats.failures).toEqual([]);
+  });
+
+  it('the JSON scanner accepts exactly what JSON.parse accepts (depth and number limits aside)', () => {
+    const stats = (all['JSON scanner vs JSON.parse'] = newStats());
+    for (const input of [...corpus('daemonJson'), ...corpus('configJson'), ...corpus('journal')]) {
+      stats.inputs++;
+      const view = input.bytes.toString('latin1');
+      const decoded = input.bytes.toString('utf8');
+      let scanned = true;
+      try {
+        scanJson(view, { maxDepth: 1_000_000, keep: 0 });
+      } catch (error) {
+        if (!(error instanceof JsonSyntaxError)) throw error;
+        scanned = false;
+      }
+      let parsed = true;
+      try {
+        // Blank means no value to both (JSON whitespace only: String.trim would also drop a BOM).
+        JSON.parse(/^[ \t\r\n]*$/.test(decoded) ? 'null' : decoded);
+      } catch {
+        parsed = false;
+      }
+      if (scanned) stats.accepted++;
+      else stats.refused++;
+      if (scanned !== parsed) stats.failures.push({ kind: input.kind, how: input.how, sample: JSON.stringify(view.slice(0, 160)), problem: `scanner ${scanned ? 'accepts' : 'refuses'}, JSON.parse ${parsed ? 'accepts' : 'refuses'}` });
     }
     expect(stats.failures).toEqual([]);
   });
