@@ -110,8 +110,10 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
   type Follow = (at: string, target: string) => string | undefined;
   type Create = { mode?: number; mkdir: (path: string, mode?: number) => Promise<void> };
 
+  type Walked = { real: string; exists: boolean; deepest: string };
+
   /** Check (and with create, make) each of parts below the real directory start. */
-  const walkParts = async (start: string, parts: string[], follow: Follow, original: string, why: string, create?: Create) => {
+  const walkParts = async (start: string, parts: string[], follow: Follow, original: string, why: string, create?: Create): Promise<Walked> => {
     let current = start;
     let exists = true;
     let deepest = start;
@@ -129,7 +131,13 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
         const target = String(await fs.readlink(next)).replace(/(.)\/+$/, '$1');
         const followed = follow(next, target);
         if (followed === undefined) throw unsafe(original, next, target, why);
-        current = followed;
+        // The target must itself be reached through real directories (system link targets are never keys, so this ends).
+        const sub = await walk(followed, original, create);
+        current = sub.real;
+        if (!sub.exists) {
+          if (exists) deepest = sub.deepest;
+          exists = false;
+        }
         continue;
       }
       if (!stat.isDirectory()) {
@@ -153,7 +161,7 @@ export function pathGuard(fs: GuardFs, policy: PathPolicy): PathGuard {
   const split = (path: string) => path.split('/').filter(Boolean);
 
   /** The real path of an absolute directory path, every component checked. */
-  const walk = async (absolute: string, original: string, create?: Create) => {
+  const walk = async (absolute: string, original: string, create?: Create): Promise<Walked> => {
     if (root !== undefined && (absolute === root || absolute.startsWith(`${root}/`))) {
       // Above the root the host's own rules; the root itself and everything below: no link.
       const above = await walkParts('/', split(posix.dirname(root)), hostLink, original, '', create);

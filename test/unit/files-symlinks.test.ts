@@ -36,6 +36,7 @@ const refused: Array<[string, (fs: MemFs) => void, string, { trusted?: string[];
   ['a relative link', (fs) => fs.symlinkSync('../../srv/elsewhere', '/etc/docker/certs.d'), '/etc/docker/certs.d/reg.example/ca.crt'],
   ['/var/run pointing elsewhere than /run', (fs) => (fs.mkdirSync('/var'), fs.symlinkSync('/srv/elsewhere', '/var/run')), '/var/run/regsetup.pid'],
   ['/lib pointing elsewhere than usr/lib', (fs) => fs.symlinkSync('/srv/elsewhere', '/lib'), '/lib/x'],
+  ['a system link whose target is a link', (fs) => (fs.rmSync('/usr/lib', { recursive: true }), fs.symlinkSync('/srv/elsewhere', '/usr/lib'), fs.symlinkSync('usr/lib', '/lib')), '/lib/regsetup/x'],
   ['a link loop', (fs) => (fs.symlinkSync('/etc/docker/b', '/etc/docker/a'), fs.symlinkSync('/etc/docker/a', '/etc/docker/b')), '/etc/docker/a/daemon.json'],
   ['--root: DIR/etc/docker a link to the host\'s /etc/docker', (fs) => (fs.rmSync('/scratch/etc/docker', { recursive: true }), fs.symlinkSync('/etc/docker', '/scratch/etc/docker')), '/etc/docker/daemon.json', { root: '/scratch' }],
   ['--root: a link that stays inside DIR', (fs) => (fs.mkdirSync('/scratch/srv'), fs.symlinkSync('/scratch/srv', '/scratch/etc/docker/certs.d')), '/etc/docker/certs.d/reg/ca.crt', { root: '/scratch' }],
