@@ -2,6 +2,7 @@
 // registries it serves, so it loads only what an answer needs (no commander, no dockerode;
 // execa only when a backend has to run a program).
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { serveHelper } from '../credentials/protocol.js';
 import { credentialStore } from '../credentials/store.js';
 import { nodeFiles } from '../host/files.js';
@@ -23,7 +24,9 @@ export async function main(argv: string[]): Promise<void> {
   const action = argv[0];
   const needsInput = action === 'store' || action === 'get' || action === 'erase';
   const input = needsInput ? await readStdin(process.stdin) : '';
-  const store = credentialStore({ files: nodeFiles(), processes: lazyProcesses, env: process.env, uid: process.getuid?.() ?? 0 });
+  // The user's home is a trusted base for the symlink rule: its store lives below it.
+  const files = nodeFiles(undefined, { trusted: [process.env.HOME || homedir()] });
+  const store = credentialStore({ files, processes: lazyProcesses, env: process.env, uid: process.getuid?.() ?? 0 });
   const answer = await serveHelper(action, input, store, version);
   process.stdout.write(answer.stdout);
   process.exitCode = answer.exitCode;

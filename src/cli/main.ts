@@ -4,7 +4,8 @@ import { ExitCode } from '../core/errors.js';
 import { protocolEntries, specAt } from './commands-table.js';
 import { quietOnClose } from './closed-pipe.js';
 import { renderError } from './exit.js';
-import { createOutput } from './output.js';
+import { printableJson, redact } from '../core/redact.js';
+import { createOutput, humanLine } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -24,9 +25,10 @@ function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): Ex
   if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.ok;
   if (error.code === 'commander.help') return ExitCode.usage; // bare `regsetup`: help went to stderr
   const where = `regsetup ${[...knownPath(argv), '--help'].join(' ')}`;
-  const message = error.message.replace(/^error: /, '');
-  if (argv.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${where}'.` } })}\n`);
-  io.stderr.write(`regsetup: ${message}\nSee '${where}'.\n`);
+  // Commander quotes the argv it did not like: redact it, and never echo a control sequence.
+  const message = redact(error.message.replace(/^error: /, ''));
+  if (argv.includes('--json')) io.stdout.write(`${printableJson(JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${redact(where)}'.` } }))}\n`);
+  io.stderr.write(`regsetup: ${humanLine(message)}\nSee '${humanLine(where)}'.\n`);
   return ExitCode.usage;
 }
 

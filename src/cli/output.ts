@@ -1,4 +1,4 @@
-import { redact } from '../core/redact.js';
+import { printable, printableJson, redact } from '../core/redact.js';
 import { startProgress, type Progress } from './progress.js';
 
 /**
@@ -29,13 +29,16 @@ export interface OutputOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A human line as it may be printed: secrets redacted, control characters made visible. */
+export const humanLine = (line: string): string => printable(redact(line));
+
 export function createOutput(json: boolean, streams: Streams = process, options: OutputOptions = {}): Output {
   return {
     json,
-    note: (line) => void streams.stderr.write(`${redact(line)}\n`),
-    report: (line) => void (json ? streams.stderr : streams.stdout).write(`${redact(line)}\n`),
+    note: (line) => void streams.stderr.write(`${humanLine(line)}\n`),
+    report: (line) => void (json ? streams.stderr : streams.stdout).write(`${humanLine(line)}\n`),
     document: (doc) => {
-      if (json) streams.stdout.write(`${redact(JSON.stringify(doc, null, 2))}\n`);
+      if (json) streams.stdout.write(`${printableJson(redact(JSON.stringify(doc, null, 2)))}\n`);
     },
     progress: (label) => startProgress({ stream: options.progressStream, json, env: options.env ?? {} }, redact(label)),
   };

@@ -1,107 +1,87 @@
-import { applyEdits, modify, printParseErrorCode, visit } from 'jsonc-parser';
-import type { FormattingOptions } from 'jsonc-parser';
-import { z } from 'zod';
-import { badInput, refused } from './errors.js';
+import { checkDaemonJsonEncoding, type DaemonJsonOptions } from './daemon-json-encoding.js';
+import { refused } from './errors.js';
+import { decodeView, encodeForView, foldKey, keyOf, meaningOf, toView, viewBytes } from './json-bytes.js';
+import { JsonSyntaxError, lineColumn, MAX_JSON_DEPTH, scanJson, type JsonChild, type JsonNode } from './json-scan.js';
+import { applySplices, childContext, colonOf, containerSplices, detectLayout, lineIndent, listText, separator, type Layout, type Splice } from './json-splice.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from './registry-name.js';
 
-// dockerd reads daemon.json with Go's encoding/json: no comments, no trailing commas,
-// a UTF-8 BOM tolerated. We refuse anything dockerd would refuse, before touching it.
-const BOM = '\uFEFF';
+export type { DaemonJsonOptions } from './daemon-json-encoding.js';
+export { assertValidDaemonJson, daemonJsonKeysSchema, validateDaemonJson } from './daemon-json-keys.js';
+
+// dockerd reads daemon.json with Go's encoding/json: no comments, no trailing commas, and its
+// own rules about byte order marks and UTF-8 (daemon-json-encoding.ts). We refuse anything
+// dockerd would refuse or read differently, before touching the file.
 
 const hint =
   'dockerd would refuse this file too. Fix it by hand or restore a backup, then run regsetup again; ' +
   'regsetup never rewrites a file it cannot read.';
 
-/**
- * Parse daemon.json as dockerd does. Whitespace-only means "no settings" (dockerd ≥ 23.0
- * agrees; 20.10 fails on an empty file with "EOF", which is why we never write one).
- * Duplicate keys are not refused: Go keeps the last one, and so does JSON.parse.
- */
-export function parseDaemonJson(text: string, source = 'daemon.json'): Record<string, unknown> {
-  const body = text.startsWith(BOM) ? text.slice(1) : text;
-  if (body.trim() === '') return {};
-  let value: unknown;
+export { MAX_JSON_DEPTH } from './json-scan.js';
+
+const MIRRORS = 'registry-mirrors';
+const INSECURE = 'insecure-registries';
+const MANAGED = [MIRRORS, INSECURE];
+
+interface ReadDaemonJson {
+  /** The BOM dockerd skips (kept on write), as view chars. */
+  prefix: string;
+  view: string;
+  root?: JsonNode;
+  value: Record<string, unknown>;
+  members: Map<string, JsonChild>;
+}
+
+const lineOf = (view: string, offset: number) => lineColumn(view, offset).line;
+
+function readDaemonJson(input: string | Uint8Array, source: string, options: DaemonJsonOptions): ReadDaemonJson {
+  const full = toView(input);
+  const skip = checkDaemonJsonEncoding(full, source, options);
+  const view = full.slice(skip);
+  const prefix = full.slice(0, skip);
+  let root: JsonNode | undefined;
   try {
-    value = JSON.parse(body);
+    root = scanJson(view, { maxDepth: MAX_JSON_DEPTH, keep: 2, finiteNumbers: true });
   } catch (error) {
-    const { reason, offset } = locateError(body, (error as Error).message);
-    const { line, column } = lineColumn(body, offset);
-    throw refused('ERR_DAEMON_JSON_MALFORMED', `${source} is not valid JSON: ${reason} at line ${line} column ${column}`, hint);
+    if (!(error instanceof JsonSyntaxError)) throw error;
+    const { line, column } = lineColumn(view, error.offset);
+    throw refused('ERR_DAEMON_JSON_MALFORMED', `${source} is not valid JSON: ${error.reason} at line ${line} column ${column}`, hint);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw refused('ERR_DAEMON_JSON_MALFORMED', `${source} must hold a JSON object at the top level`, hint);
+  if (root === undefined) return { prefix, view, value: {}, members: new Map() };
+  if (root.kind !== 'object') throw refused('ERR_DAEMON_JSON_MALFORMED', `${source} must hold a JSON object at the top level`, hint);
+  const members = new Map<string, JsonChild>();
+  for (const child of root.children ?? []) {
+    // Only a key at least as long as the shortest managed one can be (or fold to) one.
+    if (child.keyEnd! - child.keyStart! < 2 + MIRRORS.length) continue;
+    const key = keyOf(view, child);
+    if (MANAGED.includes(key)) {
+      const first = members.get(key);
+      if (first !== undefined) {
+        throw refused(
+          'ERR_DAEMON_JSON_DUPLICATE_KEY',
+          `${source} has "${key}" twice, at lines ${lineOf(view, first.keyStart!)} and ${lineOf(view, child.keyStart!)}: dockerd reads only the last one`,
+          `Merge the two into one "${key}" list, then run again. Nothing was changed.`,
+        );
+      }
+      members.set(key, child);
+    } else if (MANAGED.includes(foldKey(key))) {
+      throw refused(
+        'ERR_DAEMON_JSON_MALFORMED',
+        `${source} has "${key}" at line ${lineOf(view, child.keyStart!)}: dockerd's keys are case-sensitive and it refuses this one as unknown`,
+        `Rename it to "${foldKey(key)}", then run again. Nothing was changed.`,
+      );
+    }
   }
-  return value as Record<string, unknown>;
+  return { prefix, view, root, value: meaningOf(view) as Record<string, unknown>, members };
 }
 
-// JSON.parse says *what* is wrong but V8 gives a position only for some errors; jsonc-parser
-// (told to refuse comments and trailing commas) always gives an offset. Use both.
-function locateError(body: string, message: string): { reason: string; offset: number } {
-  let found: { reason: string; offset: number } | undefined;
-  visit(
-    body,
-    {
-      onError: (code, offset) => {
-        if (found) return;
-        const trailingComma = /,\s*$/.test(body.slice(0, offset)) && /^[}\]]/.test(body.slice(offset));
-        const reason = printParseErrorCode(code) === 'InvalidCommentToken' ? 'a comment (strict JSON has none)'
-          : trailingComma ? 'a trailing comma (strict JSON has none)'
-          : plainReason(message);
-        found = { reason, offset };
-      },
-    },
-    { disallowComments: true, allowTrailingComma: false },
-  );
-  if (found) return found;
-  const position = /at position (\d+)/.exec(message);
-  return { reason: plainReason(message), offset: position ? Number(position[1]) : body.length };
-}
-
-const plainReason = (message: string) => message.replace(/ in JSON at position \d+.*$|, ".*" is not valid JSON$/s, '');
-
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset).split(/\r\n|\n|\r/);
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
-
-const mirrorUrl = z.string().refine((s) => succeeds(() => normalizeMirrorUrl(s)), {
-  message: 'not a mirror URL (http/https, no user info, query or fragment)',
-});
-const insecureEntry = z.string().refine((s) => succeeds(() => parseInsecureEntry(s)), {
-  message: 'not a host[:port] or a CIDR',
-});
-
-/** The keys regsetup writes; every other key passes through untouched. */
-export const daemonJsonKeysSchema = z.looseObject({
-  'registry-mirrors': z.array(mirrorUrl).optional(),
-  'insecure-registries': z.array(insecureEntry).optional(),
-});
-
-function succeeds(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Problems with the keys regsetup manages, as "key[index]: message" lines; empty when fine. */
-export function validateDaemonJson(obj: unknown): string[] {
-  const result = daemonJsonKeysSchema.safeParse(obj);
-  if (result.success) return [];
-  return result.error.issues.map((issue) => {
-    const [key, ...rest] = issue.path.map(String);
-    const where = key === undefined ? 'daemon.json' : `${key}${rest.map((p) => `[${p}]`).join('')}`;
-    return `${where}: ${issue.message}`;
-  });
-}
-
-export function assertValidDaemonJson(obj: unknown, source = 'daemon.json'): void {
-  const problems = validateDaemonJson(obj);
-  if (problems.length > 0) {
-    throw badInput('ERR_DAEMON_JSON_INVALID', `${source} has entries dockerd would refuse:\n  ${problems.join('\n  ')}`);
-  }
+/**
+ * Parse daemon.json (text, or better its bytes) as the given dockerd does. Whitespace-only
+ * means "no settings" (dockerd ≥ 23.0 agrees; 20.10 fails on an empty file with "EOF", which
+ * is why we never write one). A duplicate key regsetup manages is refused (Go keeps the last one,
+ * so an edit of the first would never be seen); other duplicates pass, the last one winning.
+ */
+export function parseDaemonJson(input: string | Uint8Array, source = 'daemon.json', options: DaemonJsonOptions = {}): Record<string, unknown> {
+  return readDaemonJson(input, source, options).value;
 }
 
 export interface DaemonJsonChange {
@@ -112,62 +92,88 @@ export interface DaemonJsonChange {
 }
 
 export interface DaemonJsonEdit {
+  /** The new file as text (exactly the input when nothing changed). */
   text: string;
+  /** The new file's bytes: what to write. Bytes regsetup did not edit are the input's own. */
+  bytes: Buffer;
   changed: boolean;
   added: { mirrors: string[]; insecure: string[] };
   removed: { mirrors: string[]; insecure: string[] };
 }
 
-const MIRRORS = 'registry-mirrors';
-const INSECURE = 'insecure-registries';
-
 /**
- * Edit daemon.json as text, so every other key, the key order, the indentation, the line
- * endings, the BOM and the final newline stay as the file had them. An emptied list is kept
- * as `[]`: on SIGHUP dockerd leaves a setting as it was when its key is absent.
+ * Edit daemon.json in place, as bytes: every other key, the key order, the indentation, the
+ * line endings, the BOM, the final newline and any byte regsetup does not own stay as the file
+ * had them; new entries follow the layout around them. An emptied list is kept as `[]`: on
+ * SIGHUP dockerd leaves a setting as it was when its key is absent. Linear in the file's size.
  */
-export function editDaemonJson(text: string, change: DaemonJsonChange, source = 'daemon.json'): DaemonJsonEdit {
-  const current = parseDaemonJson(text, source);
-  const bom = text.startsWith(BOM) ? BOM : '';
-  const blank = text.slice(bom.length).trim() === '';
-  let body = blank ? '{}' : text.slice(bom.length);
-  const options = { formattingOptions: detectFormatting(body) };
+export function editDaemonJson(input: string | Uint8Array, change: DaemonJsonChange, source = 'daemon.json', options: DaemonJsonOptions = {}): DaemonJsonEdit {
+  const read = readDaemonJson(input, source, options);
+  const blank = read.root === undefined;
+  const view = blank ? '{}' : read.view;
+  const root = blank ? scanJson(view, { maxDepth: 1, keep: 2 })! : read.root!;
+  const layout = { ...detectLayout(view), comma: separator(view, root.children ?? []) };
   const added = { mirrors: [] as string[], insecure: [] as string[] };
   const removed = { mirrors: [] as string[], insecure: [] as string[] };
+  const splices: Splice[] = [];
+  const newMembers: Array<{ key: string; items: string[] }> = [];
 
   const lists = [
     { key: MIRRORS, canon: normalizeMirrorUrl, add: change.addMirrors, remove: change.removeMirrors, out: 'mirrors' },
     { key: INSECURE, canon: canonInsecure, add: change.addInsecure, remove: change.removeInsecure, out: 'insecure' },
   ] as const;
   for (const { key, canon, add = [], remove = [], out } of lists) {
-    const existing = stringList(current[key], key, source);
+    const member = read.members.get(key);
+    const existing = stringList(read.value[key], key, source);
+    const wanted = add.map(canon);
     const unwanted = new Set(remove.map(canon));
-    const kept: string[] = [];
-    // Remove from the end so earlier indices stay valid for the next edit.
-    for (let i = existing.length - 1; i >= 0; i--) {
-      const entry = existing[i]!;
-      if (unwanted.has(tryCanon(canon, entry))) {
-        body = applyEdits(body, modify(body, [key, i], undefined, options));
-        removed[out].unshift(entry);
-      } else kept.unshift(entry);
-    }
-    const have = new Set(kept.map((e) => tryCanon(canon, e)));
+    // Canonical forms are compared only for entries that could match (a long list stays cheap).
+    const needles = [...wanted, ...unwanted].map(needleOf);
+    const canonical = existing.map((e) => (needles.some((n) => e.toLowerCase().includes(n)) ? tryCanon(canon, e) : undefined));
+    const drop = new Set<number>();
+    canonical.forEach((c, i) => {
+      if (c !== undefined && unwanted.has(c)) drop.add(i);
+    });
+    const have = new Set(canonical.filter((c, i) => c !== undefined && !drop.has(i)));
     const fresh: string[] = [];
-    for (const entry of add.map(canon)) {
+    for (const entry of wanted) {
       if (!have.has(entry)) fresh.push(entry);
       have.add(entry);
     }
-    if (fresh.length === 0) continue;
-    if (current[key] === undefined) body = applyEdits(body, modify(body, [key], fresh, options));
-    else for (const entry of fresh) body = applyEdits(body, modify(body, [key, -1], entry, { ...options, isArrayInsertion: true }));
+    removed[out].push(...existing.filter((_, i) => drop.has(i)));
     added[out].push(...fresh);
+    const items = fresh.map((f) => encodeForView(JSON.stringify(f)));
+    if (member === undefined) {
+      if (items.length > 0) newMembers.push({ key, items });
+    } else if (drop.size + items.length > 0) {
+      const ctx = childContext(view, root, member);
+      splices.push(...containerSplices(view, member.node, { remove: drop, add: items.map((item) => () => item) }, layout, ctx));
+    }
+  }
+  if (newMembers.length > 0) {
+    const colon = colonOf(view, root);
+    const add = newMembers.map(({ key, items }) => (indent: string, lay: Layout) => `${JSON.stringify(key)}${colon}${listText(items, indent, lay)}`);
+    splices.push(...containerSplices(view, root, { add }, layout, { indent: lineIndent(view, root.start), multiline: true }));
   }
 
-  const changed = added.mirrors.length + added.insecure.length + removed.mirrors.length + removed.insecure.length > 0;
-  if (!changed) return { text, changed, added, removed };
-  if (blank) body += options.formattingOptions.eol;
-  return { text: bom + body, changed, added, removed };
+  const changed = splices.length > 0;
+  if (!changed) {
+    const bytes = viewBytes(read.prefix + read.view);
+    return { text: typeof input === 'string' ? input : decodeView(read.prefix + read.view), bytes, changed, added, removed };
+  }
+  if (typeof input === 'string' && input.includes('\uFFFD')) {
+    throw refused(
+      'ERR_DAEMON_JSON_ENCODING',
+      `${source} holds U+FFFD replacement characters: read as text, its original bytes are lost, so regsetup will not rewrite it`,
+      'If the file holds bytes that are not UTF-8, fix them first (dockerd 23.0 and later refuse them anyway). Nothing was changed.',
+    );
+  }
+  const out = read.prefix + applySplices(view, splices) + (blank ? layout.eol : '');
+  return { text: decodeView(out), bytes: viewBytes(out), changed, added, removed };
 }
+
+// An entry whose canonical form is c holds c's host[:port] (or CIDR) in some case.
+const needleOf = (c: string) => c.replace(/^[a-z]+:\/\//, '').split('/')[0]!.replace(/^\[|\]$/g, '').toLowerCase();
 
 // Insecure entries compare case-insensitively and without the http(s):// dockerd strips.
 const canonInsecure = (entry: string) => parseInsecureEntry(entry).toLowerCase();
@@ -189,9 +195,7 @@ function stringList(value: unknown, key: string, source: string): string[] {
 }
 
 /** The file's own indentation (tabs or N spaces, 2 when it has none) and line ending. */
-export function detectFormatting(body: string): FormattingOptions {
-  const eol = body.includes('\r\n') ? '\r\n' : '\n';
-  const indent = /\n([ \t]+)\S/.exec(body);
-  if (indent?.[1]?.startsWith('\t')) return { insertSpaces: false, tabSize: 1, eol };
-  return { insertSpaces: true, tabSize: indent?.[1]?.length ?? 2, eol };
+export function detectFormatting(body: string): { insertSpaces: boolean; tabSize: number; eol: string } {
+  const { unit, eol } = detectLayout(body);
+  return unit === '\t' ? { insertSpaces: false, tabSize: 1, eol } : { insertSpaces: true, tabSize: unit.length, eol };
 }

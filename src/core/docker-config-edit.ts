@@ -1,5 +1,7 @@
-import { authKeyHost, DOCKER_HUB_AUTH_KEY, parseDockerConfig, type DockerConfig } from './docker-config.js';
-import { editJsonText, type JsonEdit } from './json-edit.js';
+import { authKeyHost, DOCKER_HUB_AUTH_KEY, readDockerConfig, type DockerConfig } from './docker-config.js';
+import { refused } from './errors.js';
+import { decodeView, viewBytes } from './json-bytes.js';
+import { editJsonView, type JsonEdit } from './json-edit.js';
 
 /** The helper name regsetup registers in credHelpers (docker runs docker-credential-<name>). */
 export const REGSETUP_HELPER = 'regsetup';
@@ -31,18 +33,24 @@ export interface DockerConfigChange {
 }
 
 export interface DockerConfigEdit {
+  /** The new file as text (exactly the input when nothing changed). */
   text: string;
+  /** What to write: every byte regsetup did not edit is the input's own. */
+  bytes: Buffer;
   changed: boolean;
   /** The auths keys removed. */
   removedAuths: string[];
 }
 
 /**
- * Edit ~/.docker/config.json as text: only the named registries' entries change; every other
- * key (credsStore, other registries, proxies, plugins…) and the file's formatting stay.
+ * Edit ~/.docker/config.json in place, as bytes: only the named registries' entries change;
+ * every other key (credsStore, other registries, proxies, plugins…), the file's formatting and
+ * every byte outside the edited entries stay.
  */
-export function editDockerConfig(text: string | undefined, change: DockerConfigChange, source = 'config.json'): DockerConfigEdit {
-  const config: DockerConfig = parseDockerConfig(text, source);
+export function editDockerConfig(input: string | Uint8Array | undefined, change: DockerConfigChange, source = 'config.json'): DockerConfigEdit {
+  const read = readDockerConfig(input, source);
+  const config: DockerConfig = read.config;
+  const unchanged = () => ({ text: typeof input === 'string' ? input : decodeView(read.view), bytes: viewBytes(read.view), changed: false, removedAuths });
   const edits: JsonEdit[] = [];
   const removedAuths: string[] = [];
   for (const registry of change.removeAuths ?? []) {
@@ -71,8 +79,16 @@ export function editDockerConfig(text: string | undefined, change: DockerConfigC
     helpers[key] = helper;
     edits.push({ path: ['credHelpers', key], value: helper });
   }
-  if (edits.length === 0) return { text: text ?? '', changed: false, removedAuths };
+  if (edits.length === 0) return unchanged();
+  if (typeof input === 'string' && input.includes('\uFFFD')) {
+    throw refused(
+      'ERR_DOCKER_CONFIG_ENCODING',
+      `${source} holds U+FFFD replacement characters: read as text, its original bytes are lost, so regsetup will not rewrite it`,
+      'Fix the bytes that are not UTF-8 first. Nothing was changed.',
+    );
+  }
   // Removing the last entry leaves no empty object behind: the file reads as it did before login.
   if (config.credHelpers !== undefined && Object.keys(helpers).length === 0) edits.push({ path: ['credHelpers'], value: undefined });
-  return { text: editJsonText(text, edits), changed: true, removedAuths };
+  const out = editJsonView(read.view, read.root, edits);
+  return { text: decodeView(out), bytes: viewBytes(out), changed: true, removedAuths };
 }

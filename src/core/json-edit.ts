@@ -1,58 +1,87 @@
-import { applyEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from 'jsonc-parser';
-import { detectFormatting } from './daemon-json.js';
+import { encodeForView, keyOf } from './json-bytes.js';
+import { scanJson, type JsonChild, type JsonNode } from './json-scan.js';
+import { applySplices, childContext, colonOf, containerSplices, detectLayout, lineIndent, listText, separator, type Layout, type Splice } from './json-splice.js';
 
 export interface JsonEdit {
-  path: JSONPath;
+  /** A top-level key, or a key of a top-level object. */
+  path: [string] | [string, string];
   /** undefined removes the key. */
   value: unknown;
 }
 
-const BOM = '\uFEFF';
+type Change = { remove: true } | { remove?: false; value: unknown };
+
+const encoded = (value: unknown) => encodeForView(JSON.stringify(value));
 
 /**
- * Apply edits to a JSON document as text (changesets' edit-json): every other key, the key
- * order, indentation, line endings, BOM and final newline stay as the file had them.
- * A blank document starts as `{}` indented with `blankIndent` (docker/cli writes tabs).
+ * Apply edits to a scanned JSON view in one pass (changesets' edit-json, on bytes): every other
+ * key, the key order, indentation, line endings and final newline stay as the file had them,
+ * and so does every byte outside an edited entry. A blank document starts as `{}` indented with
+ * `blankIndent` (docker/cli writes tabs). Returns the new view.
  */
-export function editJsonText(text: string | undefined, edits: readonly JsonEdit[], blankIndent = '\t'): string {
-  const source = text ?? '';
-  const bom = source.startsWith(BOM) ? BOM : '';
-  const blank = source.slice(bom.length).trim() === '';
-  let body = blank ? '{}\n' : source.slice(bom.length);
-  const formattingOptions = blank
-    ? { insertSpaces: blankIndent !== '\t', tabSize: blankIndent === '\t' ? 1 : blankIndent.length, eol: '\n' }
-    : detectFormatting(body);
-  for (const edit of edits) {
-    body = edit.value === undefined ? removeProperty(body, edit.path) : applyEdits(body, modify(body, edit.path, edit.value, { formattingOptions }));
+export function editJsonView(view: string, root: JsonNode | undefined, edits: readonly JsonEdit[], blankIndent = '\t'): string {
+  const blank = root === undefined;
+  const body = blank ? '{}\n' : view;
+  const top = blank ? scanJson(body, { maxDepth: 1, keep: 2 })! : root;
+  const detected = detectLayout(body);
+  const layout: Layout = blank ? { unit: blankIndent, eol: '\n' } : { ...detected, comma: separator(body, top.children ?? []) };
+
+  // The last edit of a path wins; removing an object drops the edits inside it.
+  const changes = new Map<string, { self?: Change; inner: Map<string, Change> }>();
+  for (const { path, value } of edits) {
+    const entry = changes.get(path[0]) ?? { inner: new Map<string, Change>() };
+    changes.set(path[0], entry);
+    const change: Change = value === undefined ? { remove: true } : { value };
+    if (path.length === 1) {
+      entry.self = change;
+      entry.inner.clear();
+    } else {
+      if (entry.self?.remove) delete entry.self;
+      entry.inner.set(path[1], change);
+    }
   }
-  return bom + body;
+
+  const members = new Map((top.children ?? []).map((c, i) => [keyOf(body, c), { child: c, index: i }] as const));
+  const colon = colonOf(body, top);
+  const splices: Splice[] = [];
+  const removeTop = new Set<number>();
+  const addTop: Array<(indent: string, lay: Layout) => string> = [];
+  for (const [key, { self, inner }] of changes) {
+    const found = members.get(key);
+    if (self !== undefined) {
+      if (self.remove) {
+        if (found !== undefined) removeTop.add(found.index);
+      } else if (found !== undefined) splices.push({ start: found.child.node.start, end: found.child.node.end, text: encoded(self.value) });
+      else addTop.push(() => `${encoded(key)}${colon}${encoded(self.value)}`);
+    }
+    if (inner.size === 0) continue;
+    if (found === undefined || found.child.node.kind !== 'object') {
+      const entries = [...inner].filter(([, c]) => !c.remove).map(([k, c]) => `${encoded(k)}${colon}${encoded((c as { value: unknown }).value)}`);
+      if (entries.length > 0 && found === undefined) addTop.push((indent, lay) => `${encoded(key)}${colon}${listText(entries, indent, lay, '{}')}`);
+      continue;
+    }
+    splices.push(...innerSplices(body, top, found.child, inner, layout, colon));
+  }
+  splices.push(...containerSplices(body, top, { remove: removeTop, add: addTop }, layout, { indent: lineIndent(body, top.start), multiline: true }));
+  return applySplices(body, splices);
 }
 
-/**
- * jsonc-parser's removal either reformats the parent or glues the next key onto the brace;
- * a property on lines of its own is removed with its lines instead, and a last one leaves `{}`.
- */
-function removeProperty(body: string, path: JSONPath): string {
-  const prop = findNodeAtLocation(parseTree(body)!, path)?.parent;
-  const object = prop?.parent;
-  if (prop?.type !== 'property' || object === undefined) return body;
-  const siblings = object.children ?? [];
-  if (siblings.length === 1) return body.slice(0, object.offset) + '{}' + body.slice(object.offset + object.length);
-  const lineStart = body.lastIndexOf('\n', prop.offset - 1) + 1;
-  let end = prop.offset + prop.length;
-  while (body[end] === ' ' || body[end] === '\t') end++;
-  if (body[end] === ',') end++;
-  while (body[end] === ' ' || body[end] === '\t') end++;
-  const ownLine = body.slice(lineStart, prop.offset).trim() === '' && (body[end] === '\n' || body[end] === '\r');
-  if (!ownLine) return applyEdits(body, modify(body, path, undefined, {}));
-  end += body.startsWith('\r\n', end) ? 2 : 1;
-  let out = body.slice(0, lineStart) + body.slice(end);
-  const index = siblings.indexOf(prop);
-  if (index === siblings.length - 1) {
-    // The new last property must lose its trailing comma (strict JSON).
-    const prev = siblings[index - 1]!;
-    const comma = out.indexOf(',', prev.offset + prev.length);
-    if (comma >= 0 && comma < lineStart) out = out.slice(0, comma) + out.slice(comma + 1);
+function innerSplices(body: string, top: JsonNode, member: JsonChild, inner: Map<string, Change>, layout: Layout, colon: string): Splice[] {
+  const node = member.node;
+  const index = new Map((node.children ?? []).map((c, i) => [keyOf(body, c), i] as const));
+  const splices: Splice[] = [];
+  const remove = new Set<number>();
+  const add: Array<() => string> = [];
+  for (const [key, change] of inner) {
+    const i = index.get(key);
+    if (change.remove) {
+      if (i !== undefined) remove.add(i);
+    } else if (i !== undefined) {
+      const value = node.children![i]!.node;
+      splices.push({ start: value.start, end: value.end, text: encoded(change.value) });
+    } else {
+      add.push(() => `${encoded(key)}${colon}${encoded(change.value)}`);
+    }
   }
-  return out;
+  return [...splices, ...containerSplices(body, node, { remove, add }, layout, childContext(body, top, member))];
 }

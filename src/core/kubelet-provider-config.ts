@@ -1,6 +1,8 @@
 import { Document, isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { refused } from './errors.js';
-import { editJsonText, type JsonEdit } from './json-edit.js';
+import { decodeView, encodeForView } from './json-bytes.js';
+import { editJsonView, type JsonEdit } from './json-edit.js';
+import { scanJson } from './json-scan.js';
 import { KUBELET_CONFIG_API_VERSION, type ProviderEntry } from './kubelet-provider-entry.js';
 
 // kubelet's --image-credential-provider-config file, edited as text: regsetup's provider entry
@@ -52,11 +54,19 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const isJson = (text: string) => text.replace(/^\uFEFF/, '').trimStart().startsWith('{');
 const toJs = (node: unknown): unknown => (node && typeof node === 'object' && 'toJSON' in node ? (node as { toJSON(): unknown }).toJSON() : node);
 
-/** The same change as JSON text edits: jsonc-parser keeps the file's own layout. */
+/** The same change as a JSON text edit of `providers`: every other key keeps the file's own layout. */
 function jsonEdit(providers: YAMLSeq | undefined, existing: YAMLMap | undefined, entry: ProviderEntry): JsonEdit[] {
-  if (!existing) return [{ path: ['providers'], value: [...((toJs(providers) as unknown[] | undefined) ?? []), entry] }];
+  const list = (toJs(providers) as Array<Record<string, unknown>> | undefined) ?? [];
+  if (!existing) return [{ path: ['providers'], value: [...list, entry] }];
   const index = providers!.items.indexOf(existing);
-  return Object.entries(entry).flatMap(([key, value]) => (same(toJs(existing.get(key, true)), value) ? [] : [{ path: ['providers', index, key], value }]));
+  if (Object.entries(entry).every(([key, value]) => same(toJs(existing.get(key, true)), value))) return [];
+  return [{ path: ['providers'], value: list.map((p, i) => (i === index ? { ...p, ...entry } : p)) }];
+}
+
+/** A JSON document's text with the edits applied (bytes outside them kept). */
+function editJsonText(text: string, edits: readonly JsonEdit[], blankIndent: string): string {
+  const view = encodeForView(text);
+  return decodeView(editJsonView(view, scanJson(view, { maxDepth: 64, keep: 2 }), edits, blankIndent));
 }
 
 /** Add or update `entry` in the file's text (undefined or empty: a new file). */

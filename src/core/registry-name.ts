@@ -1,4 +1,5 @@
 import { badInput } from './errors.js';
+import { printable } from './redact.js';
 
 /**
  * A registry as Docker names it. `hostPort` is the exact key Docker uses for
@@ -11,8 +12,25 @@ export interface RegistryRef {
   hostPort: string;
 }
 
+/**
+ * The input as a message may quote it: a password in user info masked (user:***@host, with or
+ * without a scheme), control characters visible, so a name can neither leak nor paint the terminal.
+ */
+export function shownInput(input: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(input)?.[0] ?? '';
+  const rest = input.slice(scheme.length);
+  // Up to the last "@": a password may hold "@" or "/" itself.
+  const at = rest.lastIndexOf('@');
+  const colon = rest.indexOf(':');
+  const masked = at > 0 && colon >= 0 && colon < at ? `${scheme}${rest.slice(0, colon)}:***${rest.slice(at)}` : input;
+  return printable(masked);
+}
+
+/** host[:port][/path] without any user info, for a hint that suggests what to type instead. */
+const withoutUserinfo = (s: string) => (s.includes('@') ? s.slice(s.lastIndexOf('@') + 1) : s);
+
 const fail = (input: string, why: string, hint?: string) =>
-  badInput('ERR_BAD_REGISTRY', `"${input}" is not a registry host[:port]: ${why}`, hint);
+  badInput('ERR_BAD_REGISTRY', `"${shownInput(input)}" is not a registry host[:port]: ${why}`, hint === undefined ? undefined : printable(hint));
 
 const hasSpaceOrControl = (s: string) => [...s].some((c) => /\s/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 
@@ -24,7 +42,7 @@ export function parseRegistry(input: string): RegistryRef {
   if (hasSpaceOrControl(input)) throw fail(input, 'it contains spaces or control characters');
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(input);
   if (scheme) {
-    const rest = input.slice(scheme[0].length).replace(/\/+$/, '');
+    const rest = withoutUserinfo(input.slice(scheme[0].length)).replace(/\/+$/, '');
     throw fail(input, 'it has a scheme', `Drop the scheme: use "${rest}". For a plain-HTTP registry add --insecure.`);
   }
   if (input.includes('@')) throw fail(input, 'it has user info', 'Pass the user with --username, never in the name.');
@@ -143,9 +161,9 @@ export function parseInsecureEntry(entry: string): string {
  * so trailing slashes carry no meaning. A path is kept: dockerd accepts one from 24.0.x/25.0.
  */
 export function normalizeMirrorUrl(url: string): string {
-  const bad = (why: string, hint?: string) => badInput('ERR_BAD_MIRROR', `"${url}" is not a usable mirror URL: ${why}`, hint);
+  const bad = (why: string, hint?: string) => badInput('ERR_BAD_MIRROR', `"${shownInput(url)}" is not a usable mirror URL: ${why}`, hint === undefined ? undefined : printable(hint));
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i.exec(url);
-  if (!m) throw bad('it has no scheme', `Write it as https://${url.replace(/\/+$/, '')}.`);
+  if (!m) throw bad('it has no scheme', `Write it as https://${withoutUserinfo(url).replace(/\/+$/, '')}.`);
   const [, scheme, authority, path, query, fragment] = m as unknown as [string, string, string, string, string?, string?];
   if (!/^https?$/i.test(scheme)) throw bad(`scheme "${scheme}" is not http or https`);
   if (query !== undefined || fragment !== undefined) throw bad('it has a query or fragment');

@@ -99,7 +99,7 @@ export async function ensureHelperOnPath(ports: WrapperPorts, options: { root: s
   return { path: WRAPPER_PATH, installed };
 }
 
-const usesHelper = (text: string | undefined, path: string): boolean => {
+const usesHelper = (text: string | Uint8Array | undefined, path: string): boolean => {
   try {
     const config = parseDockerConfig(text, path);
     return config.credsStore === REGSETUP_HELPER || Object.values(config.credHelpers ?? {}).includes(REGSETUP_HELPER);
@@ -117,7 +117,9 @@ export async function removeHelperWrapperIfUnused(files: Files): Promise<{ remov
   if (record === undefined) return { removed: false, reason: 'regsetup did not install a helper wrapper' };
   for (const dir of record.dockerConfigDirs) {
     const path = posix.join(dir, 'config.json');
-    if (usesHelper(await files.readText(path), path)) return { removed: false, reason: `${path} still uses the regsetup helper` };
+    // One we cannot read (not a regular file, too large…) may still need the helper.
+    const text = await files.readBytes(path).then((b) => b ?? '', () => undefined);
+    if (text === undefined || usesHelper(text, path)) return { removed: false, reason: `${path} still uses the regsetup helper (or cannot be read)` };
   }
   const current = await files.readText(record.path);
   if (current !== undefined && sha256(current) !== record.sha256) {

@@ -1,11 +1,11 @@
-import { posix } from 'node:path';
-import { badInput, refused, RegsetupError } from '../core/errors.js';
+import { badInput, ExitCode, isRegsetupError, refused, RegsetupError } from '../core/errors.js';
 import { credentialKey, editDockerConfig, REGSETUP_HELPER } from '../core/docker-config-edit.js';
 import { registerSecret } from '../core/redact.js';
 import { parseRegistry } from '../core/registry-name.js';
 import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
-import type { CredentialBackend } from './backend.js';
+import type { CredentialBackend, HelperCredential } from './backend.js';
+import { changedSince, configPath, readConfigFile } from './docker-config-file.js';
 import { ensureHelperOnPath, type HelperCommand, type HelperOnPath } from './helper-wrapper.js';
 
 export interface LoginPorts {
@@ -41,29 +41,22 @@ export interface LoginResult {
   helper: HelperOnPath;
 }
 
-const configPath = (dir: string) => posix.join(dir, 'config.json');
-
-/** The docker CLI of another user would run the helper as that user, with that user's store. */
-async function assertOwnConfigDir(files: Files, dir: string, uid: number): Promise<void> {
-  const stat = await files.stat(dir);
-  if (stat !== undefined && stat.uid !== uid) {
-    throw refused(
-      'ERR_DOCKER_CONFIG_OTHER_USER',
-      `${dir} belongs to uid ${stat.uid}: its docker CLI would run the helper as that user, who cannot read a store made by uid ${uid}`,
-      'Run regsetup login as the user whose Docker config it is (e.g. sudo -u USER -H regsetup login …).',
-    );
-  }
-}
-
 /**
- * The daemon proves the credentials (its TLS, certs.d and insecure rules, Bearer realms), then
- * they go into the helper, are read back, and only then does config.json name the helper and
- * lose its plaintext for that registry. Nothing is stored when the registry says no.
+ * config.json is read and checked (owner, symlinks, every byte parsed, the edit worked out)
+ * before anything else; then the daemon proves the credentials (its TLS, certs.d and insecure
+ * rules, Bearer realms); then they go into the helper, are read back, and only then does
+ * config.json name the helper and lose its plaintext for that registry. Nothing is stored when
+ * any of that refuses, and a failure after the store puts the store back as it was.
  */
 export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promise<LoginResult> {
   const { hostPort } = parseRegistry(input.registry);
   registerSecret(input.password, input.username);
-  await assertOwnConfigDir(ports.files, input.dockerConfigDir, ports.uid);
+  const key = credentialKey(hostPort);
+  const change = { setHelpers: { [key]: REGSETUP_HELPER }, removeAuths: [key] };
+  const file = await readConfigFile(ports.files, input.dockerConfigDir, ports.uid);
+  editDockerConfig(file.bytes, change, file.path);
+  // Read first: a store we cannot read (corrupt, foreign, too open) refuses before the daemon is asked.
+  const previous = await ports.store.get(key);
   const auth = await ports.docker.checkAuth({ username: input.username, password: input.password, serveraddress: hostPort });
   if (!auth.ok) {
     const seen = auth.error ?? `status ${auth.status ?? 'unknown'}`;
@@ -73,20 +66,44 @@ export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promi
     throw refused('ERR_LOGIN_FAILED', `the Docker daemon could not log in to ${hostPort}: ${seen}`, 'Run `regsetup doctor ' + hostPort + '` to see why (TLS trust, network, clock); nothing was stored.');
   }
   const helper = await ensureHelperOnPath(ports, { root: input.root, dockerConfigDir: input.dockerConfigDir, ...(input.self ? { self: input.self } : {}) });
-  const key = credentialKey(hostPort);
-  await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
-  const back = await ports.store.get(key);
-  if (back?.Secret !== input.password || back.Username !== input.username) {
-    throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+  let edit: ReturnType<typeof editDockerConfig>;
+  try {
+    await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
+    const back = await ports.store.get(key);
+    if (back?.Secret !== input.password || back.Username !== input.username) {
+      throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+    }
+    // Someone may have written config.json meanwhile: edit what is there now (checked again).
+    const current = (await changedSince(ports.files, file)) ? await readConfigFile(ports.files, input.dockerConfigDir, ports.uid) : file;
+    edit = editDockerConfig(current.bytes, change, file.path);
+    if (edit.changed) {
+      if (current.bytes === undefined) await ports.files.mkdirp(input.dockerConfigDir, 0o700);
+      await ports.files.writeAtomic(file.path, edit.bytes, current.bytes === undefined ? { mode: 0o600 } : {});
+    }
+  } catch (error) {
+    return putBack(ports.store, key, previous, error);
   }
-  const path = configPath(input.dockerConfigDir);
-  const before = await ports.files.readText(path);
-  const edit = editDockerConfig(before, { setHelpers: { [key]: REGSETUP_HELPER }, removeAuths: [key] }, path);
-  if (edit.changed) {
-    if (before === undefined) await ports.files.mkdirp(input.dockerConfigDir, 0o700);
-    await ports.files.writeAtomic(path, edit.text, before === undefined ? { mode: 0o600 } : {});
+  return { registry: hostPort, username: input.username, dockerConfig: file.path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, helper };
+}
+
+/** Undo this login's store after a later step failed: the old credential back, or none. */
+async function putBack(store: CredentialBackend, key: string, previous: Omit<HelperCredential, 'ServerURL'> | undefined, cause: unknown): Promise<never> {
+  const what = cause instanceof Error ? cause.message : String(cause);
+  try {
+    if (previous === undefined) await store.erase(key);
+    else await store.store({ ServerURL: key, ...previous });
+  } catch (error) {
+    throw new RegsetupError('ERR_ROLLBACK_FAILED', `${what}; putting the credential store back failed too: ${(error as Error).message}`, {
+      hint: `Check the store with regsetup creds doctor and erase ${key} there if it is still listed.`,
+      cause: error,
+      exitCode: ExitCode.unexpected,
+    });
   }
-  return { registry: hostPort, username: input.username, dockerConfig: path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, helper };
+  throw new RegsetupError(isRegsetupError(cause) ? cause.code : 'ERR_LOGIN_FAILED', `${what}. The credential store was put back as it was; config.json is unchanged.`, {
+    hint: isRegsetupError(cause) ? cause.hint : undefined,
+    cause,
+    exitCode: ExitCode.rolledBack,
+  });
 }
 
 async function backendName(store: CredentialBackend): Promise<string> {
@@ -106,8 +123,7 @@ export async function logoutRegistry(ports: Pick<LoginPorts, 'files' | 'store'>,
   const key = credentialKey(hostPort);
   const erased = await ports.store.erase(key);
   const path = configPath(input.dockerConfigDir);
-  const before = await ports.files.readText(path);
-  const edit = editDockerConfig(before, { removeHelpers: { keys: [key], helper: REGSETUP_HELPER } }, path);
-  if (edit.changed) await ports.files.writeAtomic(path, edit.text);
+  const edit = editDockerConfig(await ports.files.readBytes(path), { removeHelpers: { keys: [key], helper: REGSETUP_HELPER } }, path);
+  if (edit.changed) await ports.files.writeAtomic(path, edit.bytes);
   return { registry: hostPort, erased, configChanged: edit.changed };
 }

@@ -1,4 +1,4 @@
-import { RegsetupError } from '../core/errors.js';
+import { isRegsetupError, RegsetupError } from '../core/errors.js';
 import { systemClock, sleep as realSleep, type Clock, type Sleep } from './clock.js';
 import type { DockerApi } from './docker-api.js';
 import { parseDockerdArgs } from './dockerd-args.js';
@@ -23,10 +23,33 @@ export interface DockerdProcess {
 const PIDFILES = ['/var/run/docker.pid', '/run/docker.pid'];
 const SSD_PIDFILE = '/var/run/docker-ssd.pid';
 
+const gone = (pid: number, cause: unknown) =>
+  new RegsetupError('ERR_DOCKERD_GONE', `dockerd (pid ${pid}) exited while regsetup read /proc/${pid}`, {
+    hint: 'Start it again (systemctl start docker; journalctl -u docker says why it stopped), then run regsetup again. Nothing was changed.',
+    cause,
+    exitCode: 4,
+  });
+
 export async function findDockerd(input: { files: Files; procRoot?: string; root?: string }): Promise<DockerdProcess | undefined> {
   const { files, procRoot = '/proc', root } = input;
   const read = (path: string) => files.readText(resolveHostPath(root, path));
-  const proc = (pid: number, name: string) => read(`${procRoot}/${pid}/${name}`);
+  // A process may exit between readdir and read (ESRCH, or ENOENT: undefined); another user's
+  // environ is not ours to read (EACCES): both mean "nothing to learn here".
+  const procOf = async (pid: number, name: string) => {
+    try {
+      return await read(`${procRoot}/${pid}/${name}`);
+    } catch (error) {
+      if (isRegsetupError(error) && ['ERR_PROCESS_GONE', 'ERR_PERMISSION'].includes(error.code)) return undefined;
+      throw error;
+    }
+  };
+  const picked: { pid?: number } = {};
+  // Once the daemon is chosen, it vanishing is worth saying: its files are what we were about to read.
+  const proc = async (pid: number, name: string) => {
+    const text = await procOf(pid, name);
+    if (text === undefined && pid === picked.pid && name !== 'environ' && !(await files.exists(resolveHostPath(root, `${procRoot}/${pid}`)))) throw gone(pid, undefined);
+    return text;
+  };
   const isDockerd = async (pid: number) => Number.isInteger(pid) && pid > 0 && (await proc(pid, 'comm'))?.trim() === 'dockerd';
   const argvOf = async (pid: number) => ((await proc(pid, 'cmdline')) ?? '').split('\0').filter((arg, i, all) => arg !== '' || i < all.length - 1);
   const flagValue = (argv: string[], name: string) => parseDockerdArgs(argv.slice(1)).findLast((f) => f.flag === name)?.value;
@@ -53,6 +76,7 @@ export async function findDockerd(input: { files: Files; procRoot?: string; root
     pid ??= found[0];
   }
   if (pid === undefined) return undefined;
+  picked.pid = pid;
 
   const argv = await argvOf(pid);
   const environ = parseEnviron(await proc(pid, 'environ'));
@@ -105,9 +129,11 @@ export async function reloadDockerd(input: { dockerd: DockerdProcess; processes:
     processes.sendSignal(dockerd.pid, 'SIGHUP');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw gone(dockerd.pid, error);
     throw new RegsetupError('ERR_RELOAD', `Could not send SIGHUP to dockerd (pid ${dockerd.pid}): ${code ?? String(error)}`, {
-      hint: code === 'EPERM' ? 'Run regsetup as root (or as the user running a rootless dockerd).' : 'dockerd exited: start it and run again.',
+      hint: code === 'EPERM' ? 'Run regsetup as root (or as the user running a rootless dockerd).' : 'Check that dockerd runs (systemctl status docker), then run again.',
       cause: error,
+      exitCode: 4,
     });
   }
   return { method: 'signal' };
@@ -131,6 +157,7 @@ export async function waitHealthy(
         throw new RegsetupError('ERR_DOCKER_NOT_READY', `The Docker daemon did not answer within ${Math.round(timeoutMs / 1000)} s: ${(error as Error).message}`, {
           hint: 'Look at the daemon log (journalctl -u docker, or its log file) for why it is not up.',
           cause: error,
+          exitCode: 4,
         });
       }
     }

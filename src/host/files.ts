@@ -1,7 +1,37 @@
+// The files port: every read and write of a host file goes through here.
+//
+// THE SYMLINK RULE. regsetup writes, replaces and removes only regular files inside real
+// directories. No component of a path it writes or removes may be a symbolic link, and the file
+// itself (when it exists) must be a regular file — not a symlink, device, FIFO, socket or
+// directory — with two exceptions that belong to the system's layout, not to a managed
+// configuration:
+//   (a) the usr-merge and run links /bin /sbin /lib /lib32 /lib64 /libx32 → usr/…,
+//       /var/run → /run and /var/lock → /run/lock, when they point where they normally do;
+//   (b) a trusted base the caller declares (a user's home directory), resolved once with
+//       realpath; below it the rule applies again.
+// Under --root DIR a symlink at or below DIR is refused outright (a system link inside the tree
+// only counts when it is relative and stays inside DIR). A violation is ERR_UNSAFE_PATH (exit 4),
+// naming the path, the link and its target, and nothing is written.
+//
+// It is checked up front (checkWritable, so a plan can be refused before its first write) and
+// again at write time: the temporary file is created with O_EXCL|O_NOFOLLOW in the checked
+// directory and renamed within it; an existing file is opened with O_NOFOLLOW|O_NONBLOCK and
+// fstat'ed (its mode and owner come from that handle, never from a path); chmod and chown go
+// through the handle. Node has no openat/renameat, so a directory swapped for a link between the
+// check and the rename is caught by comparing the temporary file's inode through its path.
+//
+// Reads follow links (reading is harmless; a write through the same path is refused) but refuse
+// non-regular files — a FIFO opened O_NONBLOCK and fstat'ed never hangs — and anything larger
+// than MAX_FILE_BYTES (4 MiB), read as bytes. readText is for files regsetup only reads; a file
+// it may rewrite is read with readBytes, so bytes it does not own are written back unchanged.
 import * as nodeFs from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
-import { lockFileOps, withLockFile, type LockOptions } from './lock-file.js';
+import { readOps, guarded } from './file-read.js';
+import { writeOps } from './file-write.js';
+import { fileError, isMissing } from './fs-errors.js';
+import { withLockFile, type LockFileOps, type LockOptions } from './lock-file.js';
+import { pathGuard, type GuardFs, type LstatLike } from './path-guard.js';
+
+export { MAX_FILE_BYTES } from './fs-errors.js';
 
 export interface FileStat {
   /** Permission bits only (st_mode & 0o7777). */
@@ -11,6 +41,7 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   isDirectory: boolean;
+  kind: 'file' | 'directory' | 'other';
 }
 
 export interface WriteOptions {
@@ -19,12 +50,20 @@ export interface WriteOptions {
   gid?: number;
 }
 
-/** The files port. Every read and write of the host goes through one of these. */
+export interface ReadOptions {
+  /** Refuse (ERR_FILE_TOO_LARGE) beyond this; MAX_FILE_BYTES by default. */
+  maxBytes?: number;
+}
+
 export interface Files {
-  /** undefined when the file does not exist. */
-  readText(path: string): Promise<string | undefined>;
+  /** undefined when the file does not exist. UTF-8, invalid bytes as U+FFFD: for files regsetup only reads. */
+  readText(path: string, options?: ReadOptions): Promise<string | undefined>;
+  /** The file's bytes; undefined when it does not exist. */
+  readBytes(path: string, options?: ReadOptions): Promise<Buffer | undefined>;
   /** Readers see the old file or the new one, never half of one, even across a crash. */
-  writeAtomic(path: string, data: string | Buffer, options?: WriteOptions): Promise<void>;
+  writeAtomic(path: string, data: string | Uint8Array, options?: WriteOptions): Promise<void>;
+  /** Throws (ERR_UNSAFE_PATH, …) when the symlink rule forbids writing or removing path; writes nothing. */
+  checkWritable(path: string): Promise<void>;
   stat(path: string): Promise<FileStat | undefined>;
   /** No error when missing. Directories only with recursive. */
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
@@ -34,133 +73,77 @@ export interface Files {
   exists(path: string): Promise<boolean>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
+  /** The same port with --root's rule: no symlink at or below root (host-path.ts rooted() uses it). */
+  under?(root: string): Files;
 }
 
 // The subset of fs.promises we use, so memfs's `fs` fits as well as node:fs.
-interface HandleLike {
+type Num = number | bigint;
+export interface StatsLike extends LstatLike {
+  mtimeMs: Num;
+}
+export interface HandleLike {
   writeFile(data: string | Uint8Array): Promise<void>;
-  stat(): Promise<{ uid: number | bigint; gid: number | bigint }>;
+  read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  stat(): Promise<StatsLike>;
   sync?(): Promise<void>;
   chmod?(mode: number): Promise<void>;
   chown?(uid: number, gid: number): Promise<void>;
   close(): Promise<void>;
 }
-// memfs types its numbers as number | bigint.
-type Num = number | bigint;
-interface StatsLike { mode: Num; uid: Num; gid: Num; size: Num; mtimeMs: Num; isDirectory(): boolean }
 export interface FsModule {
-  promises: {
-    readFile(path: string, encoding: 'utf8'): Promise<string | Buffer>;
-    open(path: string, flags: string, mode?: number): Promise<HandleLike>;
+  constants?: Record<string, number>;
+  promises: GuardFs & {
+    open(path: string, flags: number | string, mode?: number): Promise<HandleLike>;
     stat(path: string): Promise<StatsLike>;
-    realpath(path: string): Promise<string | Buffer>;
     rename(from: string, to: string): Promise<void>;
     rm(path: string, options: { recursive?: boolean; force?: boolean }): Promise<void>;
-    mkdir(path: string, options: { recursive: true; mode?: number }): Promise<unknown>;
+    mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<unknown>;
     readdir(path: string): Promise<unknown[]>;
     unlink(path: string): Promise<void>;
+    access(path: string, mode: number): Promise<void>;
   };
 }
 
-const missing = (error: unknown): boolean => {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-};
+export interface FilesOptions extends LockOptions {
+  /** Trusted bases (home directories): links above them are the system's business. */
+  trusted?: readonly string[];
+}
 
-export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock: LockOptions = {}): Files {
+export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, options: FilesOptions = {}, root?: string): Files {
   const fsp = fsImpl.promises;
-
-  const stat = async (path: string): Promise<FileStat | undefined> => {
-    try {
-      const s = await fsp.stat(path);
-      return { mode: Number(s.mode) & 0o7777, uid: Number(s.uid), gid: Number(s.gid), size: Number(s.size), mtimeMs: Number(s.mtimeMs), isDirectory: s.isDirectory() };
-    } catch (error) {
-      if (missing(error)) return undefined;
-      throw error;
-    }
+  const guard = pathGuard(fsp, { root, trusted: options.trusted });
+  const { stat, readBytes } = readOps(fsp);
+  const { writeAtomic, remove, checkWritable, createExclusive } = writeOps(fsp, guard);
+  const readText = async (path: string, read?: ReadOptions) => (await readBytes(path, read))?.toString('utf8');
+  const lockOps: LockFileOps = {
+    create: (path, content) => guarded('lock', path, () => createExclusive(path, content)),
+    read: (path) => readText(path),
+    mtimeMs: async (path) => (await stat(path).catch(() => undefined))?.mtimeMs,
+    unlink: (path) => remove(path),
   };
-
-  const readText = async (path: string): Promise<string | undefined> => {
-    try {
-      return String(await fsp.readFile(path, 'utf8'));
-    } catch (error) {
-      if (missing(error)) return undefined;
-      throw error;
-    }
-  };
-
-  const remove = async (path: string, options: { recursive?: boolean } = {}): Promise<void> => {
-    await fsp.rm(path, { force: true, recursive: options.recursive === true });
-  };
-
-  // fsync of a directory is refused on some filesystems (EINVAL, EISDIR); the rename
-  // itself already happened, so durability is best effort there.
-  const syncDir = async (dir: string): Promise<void> => {
-    try {
-      const handle = await fsp.open(dir, 'r');
-      try {
-        await handle.sync?.();
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      /* best effort */
-    }
-  };
-
-  const writeAtomic = async (path: string, data: string | Buffer, options: WriteOptions = {}): Promise<void> => {
-    const before = await stat(path);
-    // Write through a symlink (e.g. daemon.json managed elsewhere) instead of replacing it.
-    const target = before === undefined ? path : String(await fsp.realpath(path));
-    const mode = options.mode ?? before?.mode ?? 0o644;
-    const uid = options.uid ?? before?.uid;
-    const gid = options.gid ?? before?.gid;
-    const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-    const handle = await fsp.open(temp, 'wx', 0o600);
-    try {
-      try {
-        await handle.writeFile(data);
-        await handle.sync?.();
-        // chmod after open: the mode given to open() is cut by the umask.
-        await handle.chmod?.(mode);
-        const stat = await handle.stat();
-        const current = { uid: Number(stat.uid), gid: Number(stat.gid) };
-        // Only chown when the owner must change, so an unprivileged run writing its own files works.
-        if ((uid !== undefined && uid !== current.uid) || (gid !== undefined && gid !== current.gid)) {
-          await handle.chown?.(uid ?? current.uid, gid ?? current.gid);
-        }
-      } finally {
-        await handle.close();
-      }
-      await fsp.rename(temp, target);
-    } catch (error) {
-      await remove(temp).catch(() => undefined);
-      throw error;
-    }
-    await syncDir(dirname(target));
-  };
-
-  const lockOps = lockFileOps(fsp, readText);
-  const files: Files = {
+  return {
     readText,
+    readBytes,
     writeAtomic,
+    checkWritable,
     stat,
     remove,
     mkdirp: async (path, mode) => {
-      await fsp.mkdir(path, mode === undefined ? { recursive: true } : { recursive: true, mode });
+      await guard.dir(path, { mode, mkdir: async (dir, m) => void (await fsp.mkdir(dir, m === undefined ? {} : { mode: m })) });
     },
     readdir: async (path) => {
       try {
         return (await fsp.readdir(path)).map(String).sort();
       } catch (error) {
-        if (missing(error)) return [];
-        throw error;
+        if (isMissing(error)) return [];
+        throw fileError(error, 'list', path);
       }
     },
     exists: async (path) => (await stat(path)) !== undefined,
-    withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, lock),
+    withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, options),
+    under: (jail) => nodeFiles(fsImpl, options, jail),
   };
-  return files;
 }
 
 export type { LockOptions } from './lock-file.js';

@@ -11,18 +11,24 @@ export function resolveHostPath(root: string | undefined, path: string): string 
   return posix.join(posix.resolve(root), absolute);
 }
 
-/** A Files whose every path is a host path under root (for --root, tests, image builders). */
+/**
+ * A Files whose every path is a host path under root (for --root, tests, image builders).
+ * Writes under it follow no symlink at or below root (files.ts, the symlink rule).
+ */
 export function rooted(files: Files, root: string | undefined): Files {
   if (root === undefined || root === '' || root === '/') return files;
+  const jailed = files.under?.(posix.resolve(root)) ?? files;
   const at = (path: string) => resolveHostPath(root, path);
   return {
-    readText: (path) => files.readText(at(path)),
-    writeAtomic: (path, data, options) => files.writeAtomic(at(path), data, options),
-    stat: (path) => files.stat(at(path)),
-    remove: (path, options) => files.remove(at(path), options),
-    mkdirp: (path, mode) => files.mkdirp(at(path), mode),
-    readdir: (path) => files.readdir(at(path)),
-    exists: (path) => files.exists(at(path)),
-    withLock: (lockPath, fn) => files.withLock(at(lockPath), fn),
+    readText: (path, options) => jailed.readText(at(path), options),
+    readBytes: (path, options) => jailed.readBytes(at(path), options),
+    writeAtomic: (path, data, options) => jailed.writeAtomic(at(path), data, options),
+    checkWritable: (path) => jailed.checkWritable(at(path)),
+    stat: (path) => jailed.stat(at(path)),
+    remove: (path, options) => jailed.remove(at(path), options),
+    mkdirp: (path, mode) => jailed.mkdirp(at(path), mode),
+    readdir: (path) => jailed.readdir(at(path)),
+    exists: (path) => jailed.exists(at(path)),
+    withLock: (lockPath, fn) => jailed.withLock(at(lockPath), fn),
   };
 }

@@ -125,16 +125,47 @@ async function once(
       size += (chunk as Buffer).length;
       if (size > maxBodyBytes) {
         res.body.destroy();
-        throw new RegsetupError('ERR_HTTP_BODY_TOO_LARGE', `${method} ${redact(url)}: response body exceeds ${maxBodyBytes} bytes`);
+        throw new RegsetupError('ERR_HTTP_BODY_TOO_LARGE', `${method} ${redact(url)}: response body exceeds ${maxBodyBytes} bytes`, {
+          hint: `${hostOf(url)} answered with far more than a registry sends here: check the URL. Nothing was changed.`,
+          exitCode: 4,
+        });
       }
       chunks.push(chunk as Buffer);
     }
     return { status: res.statusCode, headers: normaliseHeaders(res.headers), body: Buffer.concat(chunks), url, timing: { sentAt, receivedAt } };
   } catch (error) {
     if (error instanceof RegsetupError) throw error;
-    const code = networkCode(error);
-    throw new RegsetupError('ERR_NETWORK', `${method} ${redact(url)} failed: ${code}: ${describe(error)}`, { cause: error });
+    throw networkError(`${method} ${redact(url)}`, hostOf(url), networkCode(error), describe(error), error);
   }
+}
+
+/** host[:port] of a URL, never its user info. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return redact(url);
+  }
+}
+
+// Node's and OpenSSL's TLS error codes (ERR_ followed by TLS_, SSL_ or CERT…), spelled so they read as families, not as regsetup codes.
+const TLS_CODE = /^(?:CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_(?:TLS|SSL)_|EPROTO$|HOSTNAME_MISMATCH|ERR_(?=CERT))/;
+
+/**
+ * A network failure is the network's, not a bug: ERR_NETWORK (exit 4: nothing was changed
+ * by a request that did not get through), naming the host and what to look at.
+ */
+export function networkError(what: string, host: string, code: string, detail: string, cause: unknown): RegsetupError {
+  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  const hint =
+    code === 'ECONNREFUSED' ? `Nothing listens at ${host}: check the port, and that the registry (or its proxy) is up.`
+    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${name} does not resolve here: check the name and this host's DNS (getent hosts ${name}).`
+    : code === 'ETIMEDOUT' ? `${host} did not answer in time: a firewall, a proxy or a routing problem drops the traffic.`
+    : code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' ? `${host} closed the connection: a proxy in the way, or plain HTTP spoken on a TLS port (or the reverse)?`
+    : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? `No route to ${host} from this host: check its address and the network.`
+    : TLS_CODE.test(code) ? `TLS with ${host} failed (${code}): check its certificate and the CA this host trusts (regsetup doctor ${host}).`
+    : `Check the network path to ${host} (regsetup doctor ${host}).`;
+  return new RegsetupError('ERR_NETWORK', `${what} failed: ${code}: ${detail}`, { hint: `${hint} Nothing was changed.`, cause, exitCode: 4 });
 }
 
 /** The most specific code in the error chain: TLS and socket codes hide under undici's wrappers. */

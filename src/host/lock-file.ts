@@ -2,7 +2,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { refused } from '../core/errors.js';
 import { systemClock, sleep as realSleep, type Clock, type Sleep } from './clock.js';
 import { isAlive as realIsAlive } from './processes.js';
-import type { FsModule } from './files.js';
 
 export interface LockOptions {
   timeoutMs?: number;
@@ -90,32 +89,4 @@ async function holdLockFile<T>(ops: LockFileOps, lockPath: string, fn: () => Pro
     // Only remove the lock if it is still ours: a waiter may have judged us stale.
     if ((await ops.read(lockPath))?.trim() === String(pid)) await ops.unlink(lockPath);
   }
-}
-
-/** LockFileOps on an fs module (node:fs or memfs). */
-export function lockFileOps(fsp: FsModule['promises'], readText: (path: string) => Promise<string | undefined>): LockFileOps {
-  return {
-    create: async (path: string, content: string): Promise<boolean> => {
-      try {
-        const handle = await fsp.open(path, 'wx', 0o644);
-        try {
-          await handle.writeFile(content);
-        } finally {
-          await handle.close();
-        }
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw error;
-      }
-    },
-    read: readText,
-    mtimeMs: async (path: string) => {
-      const mtime = (await fsp.stat(path).catch(() => undefined))?.mtimeMs;
-      return mtime === undefined ? undefined : Number(mtime);
-    },
-    unlink: (path: string) => fsp.unlink(path).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }),
-  };
 }

@@ -1,12 +1,14 @@
 // TLS as Docker will see it. dockerd is Go: it trusts the system pool plus the *.crt
 // files of certs.d, and ignores the certificate's Common Name. We reproduce those rules
 // here so "verify" fails where a pull would, not somewhere else.
-import { readdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { connect, rootCertificates, type DetailedPeerCertificate } from 'node:tls';
 import { X509Certificate, createHash } from 'node:crypto';
 import { RegsetupError, badInput } from '../core/errors.js';
+import { isRegsetupError } from '../core/errors.js';
+import { nodeFiles } from './files.js';
+import { networkError } from './http.js';
 
 export interface CertInfo {
   pem: string;
@@ -34,12 +36,29 @@ const GO_CERT_FILES = [
 ];
 const GO_CERT_DIRS = ['/etc/ssl/certs', '/etc/pki/tls/certs'];
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const BEGIN = '-----BEGIN CERTIFICATE-----';
+const END = '-----END CERTIFICATE-----';
 
-/** Every certificate PEM of a bundle, normalised to end with a newline. */
+/**
+ * Every certificate PEM of a bundle, normalised to end with a newline. One pass with indexOf:
+ * a lazy regex from each BEGIN to the next END is quadratic on a file of BEGINs without an END.
+ */
 export function loadPemFile(text: string): string[] {
-  return [...text.matchAll(PEM_CERT)].map((m) => `${m[0]}\n`);
+  const pems: string[] = [];
+  for (let at = text.indexOf(BEGIN); at >= 0; ) {
+    const end = text.indexOf(END, at + BEGIN.length + 1);
+    if (end < 0) break;
+    // A BEGIN inside the block starts the block again (as the lazy regex did not: it is more careful).
+    const inner = text.lastIndexOf(BEGIN, end);
+    pems.push(`${text.slice(inner, end + END.length)}\n`);
+    at = text.indexOf(BEGIN, end + END.length);
+  }
+  return pems;
 }
+
+// Reads go through the files port: regular files only (a FIFO never hangs a verify), 4 MiB at most.
+const port = nodeFiles();
+const readIfRegular = (path: string) => port.readText(path).catch(() => undefined);
 
 /**
  * The roots a Go program on this host trusts. Go also reads every file of /etc/ssl/certs,
@@ -66,15 +85,15 @@ async function readSystemCaPems(root: string, env: NodeJS.ProcessEnv): Promise<s
   const dirs = env.SSL_CERT_DIR ? env.SSL_CERT_DIR.split(':') : GO_CERT_DIRS;
   const pems = new Set<string>();
   for (const file of files) {
-    const text = await readFile(root + file, 'utf8').catch(() => undefined);
+    const text = await readIfRegular(root + file);
     if (text === undefined) continue;
     for (const pem of loadPemFile(text)) pems.add(pem);
     break;
   }
   for (const dir of dirs) {
-    const names = await readdir(root + dir).catch(() => [] as string[]);
-    for (const name of names.sort()) {
-      const text = await readFile(join(root + dir, name), 'utf8').catch(() => undefined);
+    const names = await port.readdir(root + dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const text = await readIfRegular(join(root + dir, name));
       if (text !== undefined) for (const pem of loadPemFile(text)) pems.add(pem);
     }
   }
@@ -95,12 +114,24 @@ export async function certsDirCas(certsRoot: string, hostPort: string): Promise<
   }
   const dir = join(certsRoot, hostPort);
   const out: CertsDir = { caFiles: [], caPems: [], clientPairs: [], problems: [] };
-  const names = (await readdir(dir).catch(() => [] as string[])).sort();
+  const names = await port.readdir(dir).catch(() => [] as string[]);
   const has = new Set(names);
+  // Docker reads these files at every pull: one that is not a regular file (a FIFO hangs the pull) is a problem to show.
+  const read = async (path: string): Promise<string | undefined> => {
+    try {
+      return await port.readText(path);
+    } catch (error) {
+      if (!isRegsetupError(error)) throw error;
+      out.problems.push(`${path}: ${error.message}`);
+      return undefined;
+    }
+  };
   for (const name of names) {
     const path = join(dir, name);
     if (name.endsWith('.crt')) {
-      const pems = loadPemFile(await readFile(path, 'utf8'));
+      const text = await read(path);
+      if (text === undefined) continue;
+      const pems = loadPemFile(text);
       // Go's AppendCertsFromPEM skips what it cannot parse without a word.
       if (pems.length === 0) out.problems.push(`${path}: no PEM certificate in it (DER? convert with openssl x509 -inform der); Docker ignores it silently`);
       out.caFiles.push(path);
@@ -112,7 +143,8 @@ export async function certsDirCas(certsRoot: string, hostPort: string): Promise<
         continue;
       }
       const keyFile = join(dir, keyName);
-      out.clientPairs.push({ cert: await readFile(path, 'utf8'), key: await readFile(keyFile, 'utf8'), certFile: path, keyFile });
+      const [cert, key] = [await read(path), await read(keyFile)];
+      if (cert !== undefined && key !== undefined) out.clientPairs.push({ cert, key, certFile: path, keyFile });
     } else if (name.endsWith('.key')) {
       if (!has.has(`${name.slice(0, -4)}.cert`)) out.problems.push(`${path}: missing client certificate ${name.slice(0, -4)}.cert for this key`);
     } else if (name.endsWith('.pem') || name.endsWith('.cer')) {
@@ -207,8 +239,9 @@ export async function probeTls(opts: ProbeTlsOptions): Promise<ProbeTlsResult> {
     socket.setTimeout(opts.timeoutMs ?? 10_000, () => socket.destroy(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })));
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ?? 'EUNKNOWN';
-      const hint = /WRONG_VERSION_NUMBER|EPROTO/.test(code) ? 'the port may speak plain HTTP, not TLS' : undefined;
-      reject(new RegsetupError('ERR_NETWORK', `TLS connection to ${opts.host}:${port} failed: ${code}: ${error.message}`, { cause: error, hint }));
+      const plain = /WRONG_VERSION_NUMBER|EPROTO/.test(code) || /wrong version number/i.test(error.message);
+      const failure = networkError(`TLS connection to ${opts.host}:${port}`, `${opts.host}:${port}`, code, error.message, error);
+      reject(plain ? new RegsetupError('ERR_NETWORK', failure.message, { hint: `${opts.host}:${port} may speak plain HTTP, not TLS (a registry without TLS needs --insecure). Nothing was changed.`, cause: error, exitCode: 4 }) : failure);
     });
     socket.once('secureConnect', () => {
       const chain = walkChain(socket.getPeerCertificate(true));

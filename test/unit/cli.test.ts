@@ -54,4 +54,20 @@ describe('regsetup CLI', () => {
     expect(stdout + stderr).not.toContain('hunter22');
     expect(JSON.parse(stdout).error.hint).toContain('--password-stdin');
   });
+
+  it.each([
+    [['verify', 'ci:hunter22-secret@nexus.example.com']],
+    [['verify', 'https://ci:hunter22-secret@nexus.example.com']],
+    [['verify', 'nexus\u001b[2J\u001b]0;owned\u0007.example.com']],
+    [['verify', 'ci:hunter22-secret@nexus.example.com', '--json']],
+    [['--\u001b[31mbogus']],
+  ])('%j: a usage error that echoes neither a password nor a control sequence', async (argv) => {
+    const { code, stdout, stderr } = await cli(...argv);
+    expect(code).toBe(2);
+    for (const text of [stdout, stderr]) {
+      expect(text).not.toContain('hunter22-secret');
+      // eslint-disable-next-line no-control-regex -- raw control characters are what must not be there
+      expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    }
+  });
 });

@@ -13,7 +13,6 @@ describe('parseDaemonJson', () => {
   it.each([
     ['', {}],
     ['  \n\t', {}],
-    ['\uFEFF{"debug": true}', { debug: true }],
     ['{"a": 1, "a": 2}', { a: 2 }],
     ['{\n  "registry-mirrors": ["https://m"]\n}\n', { 'registry-mirrors': ['https://m'] }],
   ])('reads %j', (text, expected) => {
@@ -141,7 +140,7 @@ describe('editDaemonJson', () => {
       }"
     `);
     const crlfBom = '\uFEFF{\r\n  "debug": true\r\n}\r\n';
-    const out = editDaemonJson(crlfBom, { addMirrors: [mirror] }).text;
+    const out = editDaemonJson(crlfBom, { addMirrors: [mirror] }, 'daemon.json', { dockerdVersion: '24.0.7' }).text;
     expect(out.startsWith('\uFEFF')).toBe(true);
     expect(out.replace(/\r\n/g, '')).not.toContain('\n');
     expect(JSON.parse(out.slice(1))).toEqual({ debug: true, 'registry-mirrors': [mirror] });
@@ -150,7 +149,7 @@ describe('editDaemonJson', () => {
   it('does not duplicate a mirror written with a trailing slash or other case', () => {
     const text = '{\n  "registry-mirrors": ["HTTPS://Nexus.example.com:8443/"],\n  "insecure-registries": ["R.example:5000"]\n}\n';
     const out = editDaemonJson(text, { addMirrors: [`${mirror}/`, mirror], addInsecure: ['r.example:5000'] });
-    expect(out).toEqual({ text, changed: false, added: { mirrors: [], insecure: [] }, removed: { mirrors: [], insecure: [] } });
+    expect(out).toEqual({ text, bytes: Buffer.from(text), changed: false, added: { mirrors: [], insecure: [] }, removed: { mirrors: [], insecure: [] } });
   });
 
   it('adds each new entry once, after the existing ones', () => {
@@ -188,18 +187,7 @@ describe('editDaemonJson', () => {
     const left = editDaemonJson(joined.text, { removeMirrors: [mirror], removeInsecure: ['Nexus.example.com:8443'] });
     expect(left.removed).toEqual({ mirrors: [mirror], insecure: ['nexus.example.com:8443'] });
     expect(parseDaemonJson(left.text)).toEqual(parseDaemonJson(text));
-    expect(left.text).toMatchInlineSnapshot(`
-      "{
-          "debug": true,
-          "registry-mirrors": [
-              "https://a.example"
-          ],
-          "insecure-registries": [
-              "a.example:5000"
-          ]
-      }
-      "
-    `);
+    expect(left.text).toBe(text);
   });
 
   it('removes only what was asked, keeping entries it cannot parse', () => {

@@ -37,10 +37,7 @@ describe('editDockerConfig', () => {
               "other.example": { "auth": "Ym9iOnB3Mg==" }
           },
           "credsStore": "desktop",
-          "credHelpers": {
-              "gcr.io": "gcloud",
-              "nexus.example.com": "regsetup"
-          },
+          "credHelpers": { "gcr.io": "gcloud", "nexus.example.com": "regsetup" },
           "proxies": { "default": { "httpProxy": "http://proxy:3128" } }
       }
       "
@@ -87,7 +84,7 @@ describe('editDockerConfig', () => {
 
   it('changes nothing when it is already so', () => {
     const before = '{ "credHelpers": { "a.example": "regsetup" } }';
-    expect(editDockerConfig(before, { setHelpers: { 'a.example': 'regsetup' }, removeAuths: ['a.example'] })).toEqual({ text: before, changed: false, removedAuths: [] });
+    expect(editDockerConfig(before, { setHelpers: { 'a.example': 'regsetup' }, removeAuths: ['a.example'] })).toEqual({ text: before, bytes: Buffer.from(before), changed: false, removedAuths: [] });
   });
 
   it('refuses a config.json it cannot read (exit 4), rather than rewriting it', () => {

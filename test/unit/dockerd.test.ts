@@ -2,6 +2,7 @@ import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { conflicts, findDockerd, flagSources, hasValidateFlag, reloadDockerd, validateConfig, waitHealthy, type DockerdProcess } from '../../src/host/dockerd.js';
 import { nodeFiles } from '../../src/host/files.js';
+import { fileError } from '../../src/host/fs-errors.js';
 import type { Processes, RunResult } from '../../src/host/processes.js';
 
 const hostFiles = (tree: Record<string, string>) => nodeFiles(memfs(tree).fs);
@@ -278,5 +279,35 @@ describe('dockerd --validate', () => {
     const fake = fakeProcesses({ dockerd: result });
     expect(await validateConfig(fake.processes, '/tmp/daemon.json')).toMatchObject(want);
     expect(fake.log).toEqual(['dockerd --validate --config-file /tmp/daemon.json']);
+  });
+});
+
+describe('dockerd going away while regsetup looks at it', () => {
+  const gone = (fs: ReturnType<typeof memfs>['fs'], files: ReturnType<typeof nodeFiles>, vanish: string, afterReading: string) => ({
+    ...files,
+    readText: async (path: string) => {
+      const text = await files.readText(path);
+      if (path === afterReading) fs.rmSync(vanish, { recursive: true });
+      return text;
+    },
+  });
+
+  it('is ERR_DOCKERD_GONE (exit 4) once the daemon was picked', async () => {
+    const { fs } = memfs({ '/var/run/docker.pid': '812', ...proc(812, { argv: STOCK_ARGV }) });
+    const files = gone(fs, nodeFiles(fs), '/proc/812', '/proc/812/comm');
+    await expect(findDockerd({ files })).rejects.toMatchObject({ code: 'ERR_DOCKERD_GONE', exitCode: 4, hint: expect.stringContaining('systemctl start docker') });
+  });
+
+  it('a process that exits mid-read (ESRCH) while scanning is just not the daemon', async () => {
+    const { fs } = memfs({ ...proc(900, { comm: 'bash' }), ...proc(1900, { argv: ['dockerd'] }) });
+    const files = nodeFiles(fs);
+    const esrch = { ...files, readText: async (path: string) => (path === '/proc/900/comm' ? Promise.reject(fileError(Object.assign(new Error('gone'), { code: 'ESRCH' }), 'read', path)) : files.readText(path)) };
+    expect(await findDockerd({ files: esrch })).toMatchObject({ pid: 1900 });
+  });
+
+  it('SIGHUP to a daemon that exited is ERR_DOCKERD_GONE', async () => {
+    const dockerd: DockerdProcess = { pid: 812, argv: ['dockerd'], configFile: '/etc/docker/daemon.json', managedBy: 'none', rootless: false };
+    const processes = { run: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }), isAlive: () => false, sendSignal: () => { throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' }); } };
+    await expect(reloadDockerd({ dockerd, processes })).rejects.toMatchObject({ code: 'ERR_DOCKERD_GONE', exitCode: 4 });
   });
 });

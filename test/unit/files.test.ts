@@ -36,17 +36,18 @@ describe('writeAtomic', () => {
     expect(await files.readdir('/etc/docker')).toEqual(['daemon.json']);
   });
 
-  it('writes through a symlink instead of replacing it', async () => {
+  it('refuses to write through a symlink, and writes nothing', async () => {
     const { fs, files } = setup({ '/srv/daemon.json': '{}', '/etc/docker/.keep': '' });
     fs.symlinkSync('/srv/daemon.json', '/etc/docker/daemon.json');
-    await files.writeAtomic('/etc/docker/daemon.json', '{"b":2}');
+    await expect(files.writeAtomic('/etc/docker/daemon.json', '{"b":2}')).rejects.toMatchObject({ code: 'ERR_UNSAFE_PATH', exitCode: 4 });
     expect(fs.lstatSync('/etc/docker/daemon.json').isSymbolicLink()).toBe(true);
-    expect(fs.readFileSync('/srv/daemon.json', 'utf8')).toBe('{"b":2}');
+    expect(fs.readFileSync('/srv/daemon.json', 'utf8')).toBe('{}');
+    expect(fs.readdirSync('/etc/docker')).toEqual(['.keep', 'daemon.json']);
   });
 
   it('fails, and leaves the old file, when the directory is missing', async () => {
     const { files } = setup();
-    await expect(files.writeAtomic('/nope/daemon.json', '{}')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(files.writeAtomic('/nope/daemon.json', '{}')).rejects.toMatchObject({ code: 'ERR_FILE_MISSING_DIRECTORY', exitCode: 4 });
   });
 });
 

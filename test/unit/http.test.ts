@@ -64,7 +64,7 @@ describe('httpRequest', () => {
   it.each(tlsCases)('TLS: %s', async (_name, server, tls, expected) => {
     const attempt = httpRequest(`https://${https[server]}/hello`, { tls: tls() });
     if (typeof expected === 'number') expect((await attempt).status).toBe(expected);
-    else await expect(attempt).rejects.toMatchObject({ code: 'ERR_NETWORK', message: expect.stringContaining(expected) });
+    else await expect(attempt).rejects.toMatchObject({ code: 'ERR_NETWORK', exitCode: 4, message: expect.stringContaining(expected), hint: expect.stringContaining('TLS with') });
   });
 
   it('names ECONNREFUSED and redacts credentials in the URL', async () => {
@@ -72,16 +72,25 @@ describe('httpRequest', () => {
     const hostPort = await listen(closed);
     await new Promise((resolve) => closed.close(resolve));
     const error = (await httpRequest(`http://ci:hunter22@${hostPort}/v2/`).catch((e: unknown) => e)) as Error;
-    expect(error).toMatchObject({ code: 'ERR_NETWORK', message: expect.stringContaining('ECONNREFUSED') });
-    expect(error.message).not.toContain('hunter22');
+    // A network failure is not a bug: exit 4, and the hint names the host (never the credentials).
+    expect(error).toMatchObject({ code: 'ERR_NETWORK', exitCode: 4, message: expect.stringContaining('ECONNREFUSED'), hint: expect.stringContaining(`Nothing listens at ${hostPort}`) });
+    expect(`${error.message} ${(error as { hint?: string }).hint}`).not.toContain('hunter22');
+  });
+
+  it('names a name that does not resolve', async () => {
+    await expect(httpRequest('http://no-such-host.invalid/v2/', { timeoutMs: 5000 })).rejects.toMatchObject({
+      code: 'ERR_NETWORK',
+      exitCode: 4,
+      hint: expect.stringContaining('no-such-host.invalid does not resolve'),
+    });
   });
 
   it('times out as ETIMEDOUT', async () => {
-    await expect(httpRequest(`http://${plain}/hang`, { timeoutMs: 100 })).rejects.toMatchObject({ message: expect.stringContaining('ETIMEDOUT') });
+    await expect(httpRequest(`http://${plain}/hang`, { timeoutMs: 100 })).rejects.toMatchObject({ exitCode: 4, message: expect.stringContaining('ETIMEDOUT'), hint: expect.stringContaining('did not answer in time') });
   });
 
   it('refuses bodies over maxBodyBytes', async () => {
-    await expect(httpRequest(`http://${plain}/big`, { maxBodyBytes: 1024 })).rejects.toMatchObject({ code: 'ERR_HTTP_BODY_TOO_LARGE' });
+    await expect(httpRequest(`http://${plain}/big`, { maxBodyBytes: 1024 })).rejects.toMatchObject({ code: 'ERR_HTTP_BODY_TOO_LARGE', exitCode: 4 });
   });
 
   it('does not follow redirects unless asked, and drops Authorization across origins', async () => {

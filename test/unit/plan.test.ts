@@ -54,10 +54,7 @@ describe('planJoin', () => {
     expect(writeOf(plan, DAEMON_JSON)?.after).toMatchInlineSnapshot(`
       "{
           "log-driver": "journald",
-          "registry-mirrors": [
-              "https://mirror.corp.example.com/",
-              "https://nexus.example.com"
-          ],
+          "registry-mirrors": ["https://mirror.corp.example.com/", "https://nexus.example.com"],
           "storage-driver": "overlay2"
       }
       "
@@ -173,8 +170,7 @@ describe('planJoin', () => {
   it('renders a unified diff and the daemon action', () => {
     const text = renderPlanDiff(planJoin(snapshot({ daemonJsonText: EXISTING }), desired(), NOW));
     expect(text).toContain(`--- /dev/null\n+++ ${CA}`);
-    expect(text).toContain(`-    "registry-mirrors": ["https://mirror.corp.example.com/"],\n+    "registry-mirrors": [\n`);
-    expect(text).toContain(`+        "https://nexus.example.com"\n`);
+    expect(text).toContain(`-    "registry-mirrors": ["https://mirror.corp.example.com/"],\n+    "registry-mirrors": ["https://mirror.corp.example.com/", "https://nexus.example.com"],\n`);
     expect(text).toContain('dockerd: reload (SIGHUP');
     const json = planToJson(planJoin(snapshot(), desired(), NOW));
     expect(json).toMatchObject({ registry: 'nexus.example.com', upToDate: false, runtimes: [{ runtime: 'docker', activation: 'reload' }] });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -32,6 +33,12 @@ describe('loadPemFile', () => {
   it('splits a bundle and ignores text around the blocks', () => {
     expect(loadPemFile(`# bundle\n${pki.ca}junk\n${pki.intermediate}`)).toHaveLength(2);
     expect(loadPemFile('nothing here')).toEqual([]);
+  });
+
+  it('takes the innermost BEGIN of a block, and gets through 50,000 BEGINs without an END in one pass', () => {
+    expect(loadPemFile(`-----BEGIN CERTIFICATE-----\n${pki.ca}`)).toEqual([pki.ca]);
+    expect(loadPemFile(`${'-----BEGIN CERTIFICATE-----\n'.repeat(50_000)}${pki.ca}`)).toEqual([pki.ca]);
+    expect(loadPemFile('-----BEGIN CERTIFICATE-----\n'.repeat(50_000))).toEqual([]);
   });
 });
 
@@ -87,6 +94,16 @@ describe('certsDirCas', () => {
     expect(result.problems.map((p) => p.slice(dir.length + 1, dir.length + 12))).toEqual(['ca.pem: ign', 'der.crt: no', 'lonely.key:', 'orphan.cert']);
     expect(await certsDirCas(root, 'absent.example')).toEqual({ caFiles: [], caPems: [], clientPairs: [], problems: [] });
     await expect(certsDirCas(root, '../etc')).rejects.toMatchObject({ code: 'ERR_BAD_REGISTRY' });
+  });
+
+  it('a .crt that is not a regular file is a problem to show, never a hang', async () => {
+    const root = scratch('regsetup-certsd-fifo-');
+    const dir = join(root, 'registry.example');
+    mkdirSync(dir);
+    execFileSync('mkfifo', [join(dir, 'ca.crt')]);
+    const result = await certsDirCas(root, 'registry.example');
+    expect(result.caPems).toEqual([]);
+    expect(result.problems).toEqual([expect.stringMatching(/ca\.crt: .* is a FIFO \(named pipe\), not a regular file/)]);
   });
 });
 
