@@ -36,7 +36,7 @@ export function parseDaemonJson(text: string, source = 'daemon.json'): Record<st
 
 // JSON.parse says *what* is wrong but V8 gives a position only for some errors; jsonc-parser
 // (told to refuse comments and trailing commas) always gives an offset. Use both.
-function locateError(body: string, message: string): { reason: string; offset: number } {
+export function locateError(body: string, message: string): { reason: string; offset: number } {
   let found: { reason: string; offset: number } | undefined;
   visit(
     body,

@@ -32,6 +32,8 @@ export interface Files {
   /** Sorted names; empty when the directory does not exist. */
   readdir(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** The link's target when path is a symbolic link; undefined for anything else (or nothing). */
+  symlinkTarget(path: string): Promise<string | undefined>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -53,6 +55,8 @@ export interface FsModule {
     readFile(path: string, encoding: 'utf8'): Promise<string | Buffer>;
     open(path: string, flags: string, mode?: number): Promise<HandleLike>;
     stat(path: string): Promise<StatsLike>;
+    lstat(path: string): Promise<{ isSymbolicLink(): boolean }>;
+    readlink(path: string): Promise<string | Buffer>;
     realpath(path: string): Promise<string | Buffer>;
     rename(from: string, to: string): Promise<void>;
     rm(path: string, options: { recursive?: boolean; force?: boolean }): Promise<void>;
@@ -158,6 +162,14 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
       }
     },
     exists: async (path) => (await stat(path)) !== undefined,
+    symlinkTarget: async (path) => {
+      try {
+        return (await fsp.lstat(path)).isSymbolicLink() ? String(await fsp.readlink(path)) : undefined;
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
     withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, lock),
   };
   return files;

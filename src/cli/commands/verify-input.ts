@@ -7,6 +7,7 @@ import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
+import { sessionAnswers } from '../../runtimes/registry.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
 import type { VerifyRuntime } from '../../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
@@ -79,7 +80,7 @@ async function daemonJsonInsecure(d: DockerSession): Promise<string[]> {
 
 /** `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say why. */
 export function verifySessions(detected: readonly RuntimeSession[], choice: readonly string[] = ['auto']): RuntimeSession[] {
-  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.includes(s.kind));
+  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.some((kind) => sessionAnswers(s, kind)));
   const running = named.filter((s) => s.running);
   return running.length > 0 ? running : [...named];
 }
