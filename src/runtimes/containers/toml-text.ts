@@ -57,7 +57,7 @@ export function lineOfPath(text: string, path: ReadonlyArray<string | number>): 
         ctx = { table: name, index: [] };
       }
       // A header names the place when it is the wanted table or inside it ([registries.search] for registries).
-      if ((name === target || name.startsWith(`${target}.`)) && sameIndex(ctx.index, indexes)) return n + 1;
+      if ((name === target || name.startsWith(`${target}.`)) && sameIndex(ctx.index.slice(0, indexes.length), indexes)) return n + 1;
       continue;
     }
     const key = /^("?)([A-Za-z0-9_.-]+)\1\s*=/.exec(line)?.[2];
