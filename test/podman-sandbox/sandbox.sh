@@ -6,6 +6,7 @@
 #   registry.sandbox.test:5443  TLS, htpasswd (user regsetup / password in $SANDBOX/password)
 #   mirror.sandbox.test:5444    TLS, anonymous: plays a Docker Hub mirror
 # Usage: sandbox.sh COMMAND [ARGS…]   — runs COMMAND inside, with SANDBOX=<dir> exported.
+#        (test/podman-sandbox/run.sh builds regsetup and runs the check suite in here.)
 # Needs root, podman, docker-registry, openssl, htpasswd, unshare. Touches no host path.
 set -euo pipefail
 
@@ -70,6 +71,9 @@ mount --bind "$SANDBOX/etc-containers" /etc/containers
 mount --bind "$SANDBOX/etc-docker" /etc/docker
 mount --bind "$SANDBOX/hosts" /etc/hosts
 mount -t tmpfs -o mode=0755 tmpfs /run
+# regsetup's journal, lock and backups (/var/lib/regsetup) and podman's default storage live under
+# /var/lib: a private tmpfs hides the host's for everything started in here.
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
 export HOME="$SANDBOX/home" TMPDIR="$SANDBOX/tmp"
 export CONTAINERS_STORAGE_CONF="$SANDBOX/storage.conf" CONTAINERS_CONF="$SANDBOX/containers.conf"
 export PATH="$SANDBOX/bin:$PATH"

@@ -25,7 +25,7 @@ const tables = (toml: string) => (parse(toml) as { registry?: Array<Record<strin
 const dropInOf = (plan: ReturnType<typeof planJoinContainers>) => writeOf(plan, DROP_IN)!.after;
 
 describe('planContainers: a fresh host', () => {
-  it('writes the CA, then one drop-in with the registry and docker.io with its mirror; no reload', () => {
+  it('writes the CA, then one drop-in with docker.io and its mirror and the registry; no reload', () => {
     const plan = planJoinContainers(containersSnapshot(), desired(), NOW);
     expect(planActions(plan).map((a) => [a.kind, a.path])).toEqual([['write-file', CA], ['write-file', DROP_IN]]);
     expect(dropInOf(plan)).toMatchInlineSnapshot(`
@@ -33,14 +33,14 @@ describe('planContainers: a fresh host', () => {
       # Every \`regsetup join\` and \`leave\` rewrites this file: change it with regsetup, not by hand.
 
       [[registry]]
-      prefix = "nexus.example.com"
-      location = "nexus.example.com"
-
-      [[registry]]
       prefix = "docker.io"
       location = "docker.io"
 
       [[registry.mirror]]
+      location = "nexus.example.com"
+
+      [[registry]]
+      prefix = "nexus.example.com"
       location = "nexus.example.com"
 
       "
@@ -65,14 +65,14 @@ describe('planContainers: a fresh host', () => {
     expect(part(second).unchanged).toEqual([CA, DROP_IN]);
   });
 
-  it('mirrors every upstream in its own table, docker.io first', () => {
+  it('mirrors every upstream in its own table, the tables by prefix', () => {
     const d = desired({ caPem: undefined });
     d.mirrors.push({ upstream: 'ghcr.io', url: 'https://nexus.example.com:8083' }, { upstream: 'quay.io', url: 'http://cache.lan:5000' });
     const written = tables(dropInOf(planJoinContainers(containersSnapshot(), d, NOW)));
     expect(written.map((t) => [t.prefix, t.mirror])).toEqual([
-      ['nexus.example.com', undefined],
       ['docker.io', [{ location: 'nexus.example.com' }]],
       ['ghcr.io', [{ location: 'nexus.example.com:8083' }]],
+      ['nexus.example.com', undefined],
       // plain HTTP needs insecure = true (containers/image then skips TLS and falls back to http).
       ['quay.io', [{ location: 'cache.lan:5000', insecure: true }]],
     ]);
@@ -83,15 +83,15 @@ describe('planContainers: a fresh host', () => {
     d.mirrors.push({ upstream: 'docker.io', url: 'https://mirror.corp.example.com' });
     const written = tables(dropInOf(planJoinContainers(containersSnapshot(), d, NOW)));
     expect(written.map((t) => [t.prefix, t.insecure, t.mirror])).toEqual([
+      ['docker.io', undefined, [{ location: 'nexus.example.com', insecure: true }, { location: 'mirror.corp.example.com' }]],
       ['nexus.example.com', true, undefined],
       ['nexus.example.com:8443', true, undefined],
-      ['docker.io', undefined, [{ location: 'nexus.example.com', insecure: true }, { location: 'mirror.corp.example.com' }]],
     ]);
   });
 
   it('says how a mirror path differs for containers/image', () => {
     const plan = planJoinContainers(containersSnapshot(), desired({ mirrors: ['https://harbor.example.com/dockerhub-proxy'], caPem: undefined }), NOW);
-    expect(tables(dropInOf(plan))[1]!.mirror).toEqual([{ location: 'harbor.example.com/dockerhub-proxy' }]);
+    expect(tables(dropInOf(plan))[0]!.mirror).toEqual([{ location: 'harbor.example.com/dockerhub-proxy' }]);
     expect(part(plan).warnings.join('\n')).toContain('/v2/dockerhub-proxy/<image>');
   });
 });
@@ -109,9 +109,9 @@ describe('planContainers: two registries share the drop-in', () => {
     const s = both();
     const written = tables(s.dropIns.find((d) => d.path === DROP_IN)!.file.state === 'text' ? (s.dropIns.find((d) => d.path === DROP_IN)!.file as { text: string }).text : '');
     expect(written.map((t) => [t.prefix, (t.mirror as Array<{ location: string }> | undefined)?.map((m) => m.location)])).toEqual([
-      ['nexus.example.com', undefined],
       ['docker.io', ['nexus.example.com', 'harbor.example.com']],
       ['harbor.example.com', undefined],
+      ['nexus.example.com', undefined],
     ]);
     // nexus.example.com was already a docker.io mirror when harbor joined: not harbor's to remove.
     expect(s.journal!.registries['harbor.example.com']!.runtimes.containers!.entries).toEqual([
@@ -149,7 +149,7 @@ describe('planContainers: the other registries files', () => {
     const plan = planJoinContainers(containersSnapshot({ registriesConf: text(v1) }), desired({ caPem: undefined }), NOW);
     expect(part(plan).warnings.join('\n')).toContain('/etc/containers/registries.conf (line 2) is in the version 1 format');
     // Its insecure entry for the registry becomes a table our drop-in replaces: the copy keeps it insecure.
-    expect(tables(dropInOf(plan))[0]).toEqual({ prefix: 'nexus.example.com', location: 'nexus.example.com', insecure: true });
+    expect(tables(dropInOf(plan))[1]).toEqual({ prefix: 'nexus.example.com', location: 'nexus.example.com', insecure: true });
   });
 
   it.each([
@@ -173,7 +173,7 @@ describe('planContainers: the other registries files', () => {
     const conf = '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "mirror.corp.example.com"\n';
     const s = containersSnapshot({ registriesConf: text(conf) });
     const plan = planJoinContainers(s, desired({ caPem: undefined }), NOW);
-    expect(tables(dropInOf(plan))[1]!.mirror).toEqual([{ location: 'mirror.corp.example.com' }, { location: 'nexus.example.com' }]);
+    expect(tables(dropInOf(plan))[0]!.mirror).toEqual([{ location: 'mirror.corp.example.com' }, { location: 'nexus.example.com' }]);
     expect(part(plan).warnings.join('\n')).toContain('docker.io is also defined in /etc/containers/registries.conf');
     const leave = planLeaveContainers(afterContainersPlan(s, plan), 'nexus.example.com', NOW + 1);
     expect(planActions(leave).map((a) => [a.kind, a.path])).toEqual([['remove-file', DROP_IN]]);
@@ -182,7 +182,7 @@ describe('planContainers: the other registries files', () => {
   it('keeps what someone else put into regsetup\'s drop-in, and other top-level keys', () => {
     const own = '[[registry]]\nprefix = "quay.io"\nlocation = "quay.io"\nblocked = true\nfuture-key = "x"\n';
     const written = dropInOf(planJoinContainers(containersSnapshot({ dropIns: [{ path: DROP_IN, file: text(`short-name-mode = "enforcing"\n${own}`) }] }), desired({ caPem: undefined }), NOW));
-    expect(parse(written)).toMatchObject({ 'short-name-mode': 'enforcing', registry: [{ prefix: 'quay.io', blocked: true, 'future-key': 'x' }, { prefix: 'nexus.example.com' }, { prefix: 'docker.io' }] });
+    expect(parse(written)).toMatchObject({ 'short-name-mode': 'enforcing', registry: [{ prefix: 'docker.io' }, { prefix: 'nexus.example.com' }, { prefix: 'quay.io', blocked: true, 'future-key': 'x' }] });
   });
 
   it.each([
@@ -268,8 +268,8 @@ describe('planContainers: CRI-O', () => {
     const plan = planJoinContainers(containersSnapshot({ crio: { running: true, pid: 7 } }), desired({ caPem: undefined }), NOW, CRIO);
     expect(part(plan).expect).toEqual({
       tables: [
-        { prefix: 'nexus.example.com', location: 'nexus.example.com', insecure: false, mirrors: [] },
         { prefix: 'docker.io', location: 'docker.io', insecure: false, mirrors: [{ location: 'nexus.example.com', insecure: false }] },
+        { prefix: 'nexus.example.com', location: 'nexus.example.com', insecure: false, mirrors: [] },
       ],
       gone: [],
     });

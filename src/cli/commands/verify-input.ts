@@ -6,6 +6,9 @@ import { parseDaemonJson } from '../../core/daemon-json.js';
 import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
+import { CONTAINERS_SESSION_ID } from '../../runtimes/containers/index.js';
+import type { ContainersSession } from '../../runtimes/containers/session.js';
+import { containersVerifyFacts } from '../../runtimes/containers/verify/facts.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
 import { sessionAnswers } from '../../runtimes/registry.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
@@ -63,6 +66,7 @@ export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promi
       if ('info' in d.daemon) runtime.dockerInfo = d.daemon.info;
       runtime.fileInsecure = await daemonJsonInsecure(d);
     }
+    if (s.id === CONTAINERS_SESSION_ID) Object.assign(runtime, await containersVerifyFacts(s as ContainersSession));
     out.push(runtime);
   }
   return out;

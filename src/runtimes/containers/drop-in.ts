@@ -61,6 +61,8 @@ export function mergeInto(current: DropInModel, base: ReadonlyMap<string, Regist
   }
   // A later join that no longer asks for a table still owns what an earlier one added (leave takes it).
   for (const prev of previous) if (!entries.some((e) => e.prefix === prev.prefix)) entries.push(prev);
+  // By prefix, as containers/image orders them once merged: the same joins give the same file, in any order.
+  model.tables.sort((a, b) => (prefixOf(a) < prefixOf(b) ? -1 : prefixOf(a) > prefixOf(b) ? 1 : 0));
   return { model, entries, seeded };
 }
 
