@@ -80,10 +80,23 @@ export function readDockerConfig(input: string | Uint8Array | undefined, path: s
   }
   const parsed = dockerConfigSchema.safeParse(meaningOf(view));
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}${lineOfPath(view, root, i.path.map(String))}`).join('; ');
     throw malformed(`${path}: ${problems}`);
   }
   return { view, root, members, config: parsed.data };
+}
+
+/** " at line N" of the deepest recorded node on a key path (the scanner keeps two levels). */
+function lineOfPath(view: string, root: JsonNode, path: string[]): string {
+  let node: JsonNode | undefined = root;
+  let offset: number | undefined;
+  for (const key of path) {
+    const child: JsonChild | undefined = node?.children?.find((c) => c.keyStart !== undefined && keyOf(view, c) === key);
+    if (child === undefined) break;
+    offset = child.keyStart;
+    node = child.node;
+  }
+  return offset === undefined ? '' : ` at line ${lineColumn(view, offset).line}`;
 }
 
 export function parseDockerConfig(input: string | Uint8Array | undefined, path: string): DockerConfig {

@@ -131,6 +131,13 @@ export const errorCodes = {
   ERR_DAEMON_JSON_ENCODING: { exit: preflightRefused, meaning: 'daemon.json has bytes this dockerd reads differently (invalid UTF-8 on 23+, data after the object).', action: 'The message names the offset; fix it by hand.' },
   ERR_DAEMON_JSON_BOM: { exit: preflightRefused, meaning: 'daemon.json starts with a UTF-8 BOM, which dockerd before 23.0 refuses.', action: 'Remove the first three bytes (`sed -i \'1s/^\\xEF\\xBB\\xBF//\' FILE`).' },
   ERR_DAEMON_JSON_DUPLICATE_KEY: { exit: preflightRefused, meaning: 'daemon.json has a key regsetup manages twice: dockerd reads the last one.', action: 'Keep one of them (the message names both lines).' },
+  ERR_CERTS_DIR_SHADOW: { exit: preflightRefused, meaning: "A new /etc/containers/certs.d/<host> would hide Docker's directory for podman, and with it a client certificate podman uses.", action: 'Copy the client pair into /etc/containers/certs.d/<host> yourself, or leave out the CA.' },
+  ERR_CONTAINERS_FILE_NOT_A_FILE: { exit: preflightRefused, meaning: 'A containers configuration path (registries.conf, a drop-in, auth.json) is not a regular file.', action: 'Replace it with a regular file.' },
+  ERR_CONTAINERS_FILE_SYMLINK: { exit: preflightRefused, meaning: 'A containers configuration file regsetup would write is a symlink.', action: 'Replace the link with the real file and run again.' },
+  ERR_CONTAINERS_FILE_TOO_LARGE: { exit: preflightRefused, meaning: 'A containers configuration file is larger than regsetup reads (1 MiB).', action: 'Trim it.' },
+  ERR_DROP_IN_READBACK: { exit: preflightRefused, meaning: 'The registries.conf drop-in regsetup planned does not read back as planned (nothing was written).', action: 'This is a bug: report it with the files of /etc/containers.' },
+  ERR_REGISTRIES_CONF_INVALID: { exit: preflightRefused, meaning: 'registries.conf or a drop-in holds something containers/image refuses (v1 and v2 mixed, a mirror without its registry, a v1 drop-in).', action: 'The message names the file and line; fix it (podman refuses it too).' },
+  ERR_REGISTRIES_CONF_MALFORMED: { exit: preflightRefused, meaning: 'registries.conf or a drop-in is not valid TOML.', action: 'The message names the file, line and column.' },
   ERR_UNEXPECTED: { exit: unexpected, meaning: 'A failure regsetup has no name for: a bug.', action: 'Report it (the hint says where) with the command, `regsetup --version` and the output under REGSETUP_DEBUG=1.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

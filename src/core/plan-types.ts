@@ -21,6 +21,11 @@ export interface ResolvedDesired {
   /** A client certificate and key (PEM contents) to present, when the registry wants one. */
   clientCert?: { cert: string; key: string };
   restart: RestartPolicy;
+  /**
+   * The join's credentials go into regsetup's helper (docker-credential-regsetup) for the registry
+   * and push registry: runtimes that name a helper per registry in their own file point it there.
+   */
+  credentialHelper?: boolean;
   kubeletCredentialProvider: boolean;
   migrateContainerdMirrors: boolean;
   k3sStoreAuthPlaintext: boolean;

@@ -63,6 +63,8 @@ export async function preflight(desired: DesiredState, input: PreflightInput, po
     caPems: ca.pems,
     ...(clientCert ? { clientCert } : {}),
     restart: desired.restart,
+    // Stored in regsetup's helper after apply (cli/commands/join.ts): runtimes that name a helper per registry point at it.
+    ...(input.credentials ? { credentialHelper: true } : {}),
     kubeletCredentialProvider: desired.kubeletCredentialProvider,
     migrateContainerdMirrors: desired.migrateContainerdMirrors,
     k3sStoreAuthPlaintext: desired.k3sStoreAuthPlaintext,

@@ -2,18 +2,24 @@ import type { RuntimeKind } from '../core/desired-state.js';
 import { refused } from '../core/errors.js';
 import type { JournalEntry } from '../core/journal.js';
 import { containerdRuntime } from './containerd/index.js';
+import { containersRuntime } from './containers/index.js';
 import { dockerRuntime } from './docker/index.js';
 import { unusable, type DockerSession } from './docker/session.js';
 import type { HostPorts, Runtime, RuntimeSession } from './types.js';
 
 // The runtimes regsetup knows. Adding one adds a folder under runtimes/ and a line here.
-export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime];
+export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime, containersRuntime];
 
-const runtimeOf = (kind: string): Runtime | undefined => RUNTIMES.find((r) => r.kind === kind);
+const answers = (r: Pick<Runtime, 'kind' | 'serves'>, kind: string): boolean => r.kind === kind || (r.serves ?? []).some((k) => k === kind);
+
+const runtimeOf = (kind: string): Runtime | undefined => RUNTIMES.find((r) => answers(r, kind));
+
+/** Whether `--runtime kind` (or a journal record of that kind) means this session. */
+export const sessionAnswers = (session: Pick<RuntimeSession, 'kind' | 'serves'>, kind: string): boolean => answers(session, kind);
 
 /** Every runtime session found on the node, running or only installed. */
 export async function detectSessions(host: HostPorts, kinds: readonly string[] = RUNTIMES.map((r) => r.kind)): Promise<RuntimeSession[]> {
-  const found = await Promise.all(RUNTIMES.filter((r) => kinds.includes(r.kind)).map((r) => r.detect(host)));
+  const found = await Promise.all(RUNTIMES.filter((r) => kinds.some((k) => answers(r, k))).map((r) => r.detect(host)));
   return found.flat();
 }
 
@@ -37,11 +43,12 @@ export function selectSessions(sessions: readonly RuntimeSession[], choice: read
   }
   const picked: RuntimeSession[] = [];
   for (const kind of new Set(choice)) {
-    const of = sessions.filter((s) => s.kind === kind);
+    const of = sessions.filter((s) => answers(s, kind));
     if (of.length === 0) throw refused('ERR_RUNTIME_NOT_FOUND', `--runtime ${kind}: no ${kind} was found on this host`, `Check that ${kind} is installed and running, or leave --runtime out to configure what runs here.`);
     const usable = of.filter((s) => whyNot(s) === undefined);
     if (usable.length === 0) throw whyNot(of[0]!)!;
-    picked.push(...usable);
+    // `--runtime podman --runtime crio` names one session twice.
+    picked.push(...usable.filter((s) => !picked.includes(s)));
   }
   return picked;
 }
@@ -54,13 +61,13 @@ export async function sessionsForEntry(host: HostPorts, detected: readonly Runti
   const sessions: RuntimeSession[] = [];
   const warnings: string[] = [];
   for (const [id, record] of Object.entries(entry.runtimes)) {
-    if (only !== undefined && !only.includes('auto') && !only.includes(record.kind)) continue;
+    const runtime = runtimeOf(record.kind);
+    if (only !== undefined && !only.includes('auto') && !only.some((k) => (runtime ? answers(runtime, k) : k === record.kind))) continue;
     const live = detected.find((s) => s.id === id);
     if (live) {
       sessions.push(live);
       continue;
     }
-    const runtime = runtimeOf(record.kind);
     const offline = runtime?.offline ? await runtime.offline(host, id, record) : undefined;
     if (offline) sessions.push(offline);
     else warnings.push(`${entry.registry}: the journal names runtime ${id} (${record.kind}), which this regsetup cannot serve; its files are left as they are.`);
@@ -68,4 +75,4 @@ export async function sessionsForEntry(host: HostPorts, detected: readonly Runti
   return { sessions, warnings };
 }
 
-export const isRuntimeKind = (kind: string): kind is RuntimeKind => RUNTIMES.some((r) => r.kind === kind);
+export const isRuntimeKind = (kind: string): kind is RuntimeKind => RUNTIMES.some((r) => answers(r, kind));

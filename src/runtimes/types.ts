@@ -45,6 +45,11 @@ export interface ConfirmOptions {
 export interface RuntimeSession<Snapshot = unknown> {
   readonly id: string;
   readonly kind: RuntimeKind;
+  /**
+   * Every --runtime name that selects this session, when it is more than its kind: one session
+   * for podman, buildah, skopeo and CRI-O, which share their files, answers to podman and crio.
+   */
+  readonly serves?: readonly RuntimeKind[];
   readonly label: string;
   /** false: configured on this host but its daemon is not running (leave and status still work). */
   readonly running: boolean;
@@ -70,6 +75,8 @@ export interface RuntimeSession<Snapshot = unknown> {
 
 export interface Runtime {
   kind: RuntimeKind;
+  /** Other kinds whose journal records and --runtime names this runtime serves (see RuntimeSession.serves). */
+  serves?: readonly RuntimeKind[];
   /** The running daemons of this kind (several: rootful and rootless Docker side by side). */
   detect(host: HostPorts): Promise<RuntimeSession[]>;
   /**

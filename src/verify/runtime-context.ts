@@ -14,4 +14,6 @@ export interface VerifyRuntime {
   dockerInfo?: DockerInfo;
   /** Insecure entries its files name (when its daemon cannot be asked). */
   fileInsecure?: string[];
+  /** certs.d trees (host paths) whose <host[:port]>/ CAs it trusts, besides Docker's /etc/docker/certs.d. */
+  certsDirs?: string[];
 }

@@ -23,6 +23,8 @@ export interface VerifyState {
   dockerInfo?: DockerInfo;
   /** Insecure entries the runtimes' files name, used when no daemon can be asked. */
   fileInsecure: string[];
+  /** certs.d trees (host paths) the runtimes take a registry's CAs from: the TLS step trusts all of them. */
+  certsDirs: string[];
   /** host[:port] → the addresses it resolved to (insecure CIDRs are matched against them). */
   addresses: Map<string, string[]>;
   endpoints: Map<string, Endpoint>;

@@ -31,6 +31,7 @@ export async function runVerify(
     ports,
     ...(docker?.dockerInfo ? { dockerInfo: docker.dockerInfo } : {}),
     fileInsecure: runtimes.flatMap((r) => r.fileInsecure ?? []),
+    certsDirs: [...new Set(['/etc/docker/certs.d', ...runtimes.flatMap((r) => r.certsDirs ?? [])])],
     addresses: new Map(),
     endpoints: new Map(),
     credentials: new Map(),

@@ -6,7 +6,11 @@ import { parseDaemonJson } from '../../core/daemon-json.js';
 import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
+import { CONTAINERS_SESSION_ID } from '../../runtimes/containers/index.js';
+import type { ContainersSession } from '../../runtimes/containers/session.js';
+import { containersVerifyFacts } from '../../runtimes/containers/verify/facts.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
+import { sessionAnswers } from '../../runtimes/registry.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
 import type { VerifyRuntime } from '../../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
@@ -64,6 +68,7 @@ export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promi
       if ('info' in d.daemon) runtime.dockerInfo = d.daemon.info;
       runtime.fileInsecure = await daemonJsonInsecure(d);
     }
+    if (s.id === CONTAINERS_SESSION_ID) Object.assign(runtime, await containersVerifyFacts(s as ContainersSession));
     out.push(runtime);
   }
   return out;
@@ -81,7 +86,7 @@ async function daemonJsonInsecure(d: DockerSession): Promise<string[]> {
 
 /** `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say why. */
 export function verifySessions(detected: readonly RuntimeSession[], choice: readonly string[] = ['auto']): RuntimeSession[] {
-  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.includes(s.kind));
+  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.some((kind) => sessionAnswers(s, kind)));
   const running = named.filter((s) => s.running);
   return running.length > 0 ? running : [...named];
 }

@@ -1,5 +1,5 @@
 import { checkReachable } from '../../host/net.js';
-import { certsDirCas, probeTls } from '../../host/tls.js';
+import { certsDirCas, probeTls, type CertsDir } from '../../host/tls.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { isInsecure } from '../insecure.js';
 import { targets, type VerifyState } from '../state.js';
@@ -19,8 +19,14 @@ export const reachability: Step<VerifyState> = {
   },
 };
 
+/** A registry's CAs and client pairs from every runtime's certs.d tree (Docker's, then containers'). */
+async function certsOf(s: VerifyState, hostPort: string): Promise<CertsDir> {
+  const all = await Promise.all(s.certsDirs.map((dir) => certsDirCas(resolveHostPath(s.input.root, dir), hostPort)));
+  return { caFiles: all.flatMap((c) => c.caFiles), caPems: all.flatMap((c) => c.caPems), clientPairs: all.flatMap((c) => c.clientPairs), problems: all.flatMap((c) => c.problems) };
+}
+
 /**
- * 2. TLS as Docker will see it: system roots plus certs.d/<host[:port]>/*.crt, name and validity checked.
+ * 2. TLS as the runtimes will see it: system roots plus certs.d/<host[:port]>/*.crt, name and validity checked.
  * An insecure registry (insecure-registries, or loopback) is tried as dockerd does: TLS unchecked, then HTTP.
  */
 export const tls: Step<VerifyState> = {
@@ -28,11 +34,10 @@ export const tls: Step<VerifyState> = {
   needs: ['reachability'],
   async run(s) {
     const details: string[] = [];
-    const certsRoot = resolveHostPath(s.input.root, '/etc/docker/certs.d');
     for (const ref of targets(s)) {
       const port = ref.port ?? 443;
       const insecure = isInsecure(ref.hostPort, s.addresses.get(ref.hostPort) ?? [], s.dockerInfo, s.fileInsecure);
-      const certs = await certsDirCas(certsRoot, ref.hostPort);
+      const certs = await certsOf(s, ref.hostPort);
       if (certs.problems.length > 0 && !insecure) throw new Error(`certs.d problem: ${certs.problems.join('; ')}`);
       const client = certs.clientPairs[0];
       const tlsOptions = { ca: [...s.systemPems, ...certs.caPems], ...(client ? { cert: client.cert, key: client.key } : {}) };

@@ -1,15 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { buildTinyImage } from '../../../host/tiny-image.js';
-import { clientFor, type VerifyState } from '../../../verify/state.js';
+import type { VerifyState } from '../../../verify/state.js';
+import { deleteTestTag, uniqueTag } from '../../../verify/test-tag.js';
 import type { Step } from '../../../verify/types.js';
 import { daemonInfo, type DockerVerify } from './context.js';
 import { authFor, pullAndCheck } from './daemon-pull.js';
 
-/** A tag no other run uses: time for humans, randomness for two nodes verifying in the same second. */
-export function uniqueTag(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `verify-${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export { uniqueTag };
 
 /**
  * 6. Push a tiny image made on the spot to the push endpoint, pull it back from the registry (as a Nexus
@@ -41,11 +37,3 @@ export const pushRoundtrip = (d: DockerVerify): Step<VerifyState> => ({
     return { detail: `pushed ${pushRef}, pulled back from ${registry.hostPort} with the same digest; ${cleanup}` };
   },
 });
-
-async function deleteTestTag(s: VerifyState, digest: string): Promise<string> {
-  const { pushRegistry, pushRepo } = s.input;
-  const result = await clientFor(s, pushRegistry).deleteManifest(pushRepo, digest).catch((error: Error) => ({ deleted: false, status: 0, reason: error.message }));
-  return result.deleted
-    ? 'test tag deleted'
-    : `the registry refused to delete the test tag (${result.reason ?? `HTTP ${result.status}`}): ${pushRepo}@${digest} is left behind`;
-}
