@@ -112,11 +112,11 @@ const usesHelper = (text: string | Uint8Array | undefined, path: string): boolea
  * For `leave`: remove the wrapper regsetup installed once none of the Docker configs it was set
  * up for names the helper any more. A wrapper changed since we wrote it is left in place.
  */
-export async function removeHelperWrapperIfUnused(files: Files): Promise<{ removed: boolean; reason: string }> {
+export async function removeHelperWrapperIfUnused(files: Files, otherConfigFiles: readonly string[] = []): Promise<{ removed: boolean; reason: string }> {
   const record = await readRecord(files);
   if (record === undefined) return { removed: false, reason: 'regsetup did not install a helper wrapper' };
-  for (const dir of record.dockerConfigDirs) {
-    const path = posix.join(dir, 'config.json');
+  // Docker configs it was set up for, and other files in that format that name it (containers' auth.json).
+  for (const path of [...record.dockerConfigDirs.map((dir) => posix.join(dir, 'config.json')), ...otherConfigFiles]) {
     // One we cannot read (not a regular file, too large…) may still need the helper.
     const text = await files.readBytes(path).then((b) => b ?? '', () => undefined);
     if (text === undefined || usesHelper(text, path)) return { removed: false, reason: `${path} still uses the regsetup helper (or cannot be read)` };

@@ -1,5 +1,6 @@
 import { redact } from '../core/redact.js';
 import { certsCheck } from './checks/certs-d.js';
+import { containersCheck } from './checks/containers.js';
 import { credentialsCheck } from './checks/credentials.js';
 import { daemonJsonCheck } from './checks/daemon-json.js';
 import { dockerdCheck } from './checks/dockerd.js';
@@ -9,7 +10,7 @@ import type { Check, DoctorState } from './ports.js';
 import { findingKey, type Finding } from './types.js';
 
 /** In order; every check runs, whatever the ones before it found. */
-export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, verifyCheck, credentialsCheck, mirrorsCheck];
+export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, containersCheck, verifyCheck, credentialsCheck, mirrorsCheck];
 
 export interface CheckProgress {
   onStart?(check: string): void;

@@ -4,6 +4,7 @@ import { ExitCode } from '../../core/errors.js';
 import { renderPlanDiff, planToJson } from '../../core/plan-render.js';
 import { joinHosts } from '../../core/plan-types.js';
 import { loginRegistry } from '../../credentials/login.js';
+import { storeInHelper } from '../../credentials/store-only.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
@@ -58,8 +59,15 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
 /** Credentials go into the regsetup credential helper (never plaintext), for the registry and the push registry. */
 async function storeCredentials(ctx: CommandContext, sessions: readonly RuntimeSession[], hostPorts: string[], c: { username: string; password: string }, dockerConfig: string | undefined) {
   const docker = sessions.find((s): s is DockerSession => s.kind === 'docker');
-  if (docker === undefined) return;
   const ports = credentialCommandPorts(ctx, dockerConfig);
+  if (docker === undefined) {
+    // No daemon to log in through: the store alone, which the runtimes' files and kubelet's provider name.
+    for (const registry of hostPorts) {
+      const r = await storeInHelper(ports, { registry, username: c.username, password: c.password, root: ctx.global.root, dockerConfigDir: ports.dockerConfigDir });
+      ctx.out.note(`credentials of ${c.username} for ${registry} ${r.changed ? 'stored in' : 'already in'} the regsetup helper`);
+    }
+    return;
+  }
   for (const registry of hostPorts) {
     const r = await loginRegistry({ ...ports, docker: docker.docker }, { registry, username: c.username, password: c.password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
     ctx.out.note(`credentials of ${c.username} for ${registry} stored in the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);

@@ -1,6 +1,6 @@
 import { applyPrepared, prepareLeave, readJournal } from '../../converge/converge.js';
 import { credentialSourceFor, parseDockerConfig } from '../../core/docker-config.js';
-import { REGSETUP_HELPER } from '../../core/docker-config-edit.js';
+import { credentialKey, REGSETUP_HELPER } from '../../core/docker-config-edit.js';
 import { ExitCode } from '../../core/errors.js';
 import { planToJson, renderPlanDiff } from '../../core/plan-render.js';
 import { parseRegistry } from '../../core/registry-name.js';
@@ -26,22 +26,34 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   }
   const applied = await applyPrepared(prepared, host, io);
   const forgotten = applied.plan.journal?.op === 'forget';
-  if (entry && forgotten) await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined);
+  if (entry && forgotten) {
+    // The containers auth files that name the helper (podman's record keeps its path).
+    const authFiles = Object.values(entry.runtimes).flatMap((r) => {
+      const path = (r.authFile as { path?: unknown } | undefined)?.path;
+      return typeof path === 'string' ? [path] : [];
+    });
+    const storeOnly = Object.values(entry.runtimes).some((r) => r.kind !== 'docker');
+    await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined, { authFiles, storeOnly });
+  }
   ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
   ctx.out.document({ ok: true, registry: registry.hostPort, ...appliedJson(applied) });
   return ExitCode.ok;
 };
 
 /** What join stored goes too: the helper's entry and the credHelpers line, while they still name regsetup. */
-async function forgetCredentials(ctx: CommandContext, registries: string[], dockerConfig: string | undefined): Promise<void> {
+async function forgetCredentials(ctx: CommandContext, registries: string[], dockerConfig: string | undefined, other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const ports = credentialCommandPorts(ctx, dockerConfig);
   const path = `${ports.dockerConfigDir}/config.json`;
   for (const hostPort of new Set(registries)) {
     const source = credentialSourceFor(parseDockerConfig(await ports.files.readText(path), path), hostPort);
-    if (source.kind !== 'helper' || source.via !== 'credHelpers' || source.helper !== REGSETUP_HELPER) continue;
-    await logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir });
-    ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
+    if (source.kind === 'helper' && source.via === 'credHelpers' && source.helper === REGSETUP_HELPER) {
+      await logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir });
+      ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
+    } else if (other.storeOnly && (await ports.store.erase(credentialKey(hostPort)))) {
+      // Stored for containerd or podman only (kubelet's provider, the containers auth file): the secret goes too.
+      ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
+    }
   }
-  const wrapper = await removeHelperWrapperIfUnused(ports.files);
+  const wrapper = await removeHelperWrapperIfUnused(ports.files, other.authFiles);
   if (wrapper.removed) ctx.out.note(`removed the docker-credential-regsetup wrapper: ${wrapper.reason}`);
 }

@@ -65,7 +65,9 @@ export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promi
     const runtime: VerifyRuntime = { id: s.id, label: s.label, steps: s.verifySteps() };
     if (s.kind === 'docker') {
       const d = s as DockerSession;
-      if ('info' in d.daemon) runtime.dockerInfo = d.daemon.info;
+      // As the daemon is now: a join just reloaded it.
+      const info = await d.docker.info().catch(() => undefined);
+      if (info) runtime.dockerInfo = info;
       runtime.fileInsecure = await daemonJsonInsecure(d);
     }
     if (s.id === CONTAINERS_SESSION_ID) Object.assign(runtime, await containersVerifyFacts(s as ContainersSession));

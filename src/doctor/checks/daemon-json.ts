@@ -53,7 +53,7 @@ export const daemonJsonCheck: Check = {
     // A remote daemon (no local process) reads another host's file: comparing would mislead.
     if ('info' in s.daemon && s.dockerd && found.length === 0) {
       // The verify suite's own comparison (the one apply confirms with), run against this file and this daemon.
-      const outcome = await daemonConfigOutcome({ daemonJsonPath: path, files: s.ports.files, daemon: s.daemon });
+      const outcome = await daemonConfigOutcome({ daemonJsonPath: path, files: s.ports.files, daemon: async () => s.daemon });
       if ('failed' in outcome) {
         const { id, seen, cause, fix } = outcome.failed;
         found.push({ ...finding({ id, seen, cause, fix }), fixable: true, apply: s.ports.fixes.reload() });

@@ -15,7 +15,7 @@ import { unplanDocker } from './unplan.js';
 import { mirrorPull, registryPull } from './verify/daemon-pull.js';
 import { daemonConfig } from './verify/daemon-config.js';
 import { pushRoundtrip } from './verify/push-roundtrip.js';
-import type { DockerVerify } from './verify/context.js';
+import { liveDaemon, type DockerVerify } from './verify/context.js';
 
 export const CERTS_DIR = '/etc/docker/certs.d';
 
@@ -51,7 +51,6 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
   const files = rooted(host.files, host.root);
   const info = 'info' in daemon ? daemon.info : undefined;
   const restartCommand = dockerd?.managedBy === 'systemd' ? ['systemctl', 'restart', 'docker.service'] : dockerd?.managedBy === 'sysv' ? ['/etc/init.d/docker', 'restart'] : undefined;
-  const verify: DockerVerify = { docker, daemon, daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, files };
 
   const snapshot = async (registries: readonly string[], journal: Journal): Promise<DockerSnapshot> => ({
     ...(await readDockerFiles(files, { daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, hostPorts: registries, journal, runtime: layout.id })),
@@ -113,7 +112,11 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       if (expected === undefined) return undefined;
       return confirmDaemon(docker, expected, { clock: host.clock, sleep: host.sleep, ...options });
     },
-    verifySteps: () => [mirrorPull(verify), registryPull(verify), pushRoundtrip(verify), daemonConfig(verify)],
+    verifySteps: () => {
+      // The daemon's view as it is when verification runs (after a join's reload), not when the session was opened.
+      const verify: DockerVerify = { docker, daemon: liveDaemon(docker), daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, files };
+      return [mirrorPull(verify), registryPull(verify), pushRoundtrip(verify), daemonConfig(verify)];
+    },
   };
   return session;
 }

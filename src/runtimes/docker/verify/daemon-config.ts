@@ -9,7 +9,7 @@ import { daemonInfo, type DockerVerify } from './context.js';
  * only logged by dockerd. The comparison is confirm.ts's — the same one apply waits for.
  */
 export async function daemonConfigOutcome(d: Pick<DockerVerify, 'daemonJsonPath' | 'files' | 'daemon'>): Promise<StepOutcome> {
-  const info = daemonInfo(d as DockerVerify);
+  const info = await daemonInfo(d);
   const path = d.daemonJsonPath;
   const text = await d.files.readText(path);
   if (text === undefined) return { detail: `${path} does not exist; the daemon runs on defaults` };

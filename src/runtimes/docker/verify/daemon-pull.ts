@@ -35,7 +35,7 @@ async function mirrorDigest(s: VerifyState, d: DockerVerify, mirror: string, pat
 export const mirrorPull = (d: DockerVerify): Step<VerifyState> => ({
   name: 'mirror-pull',
   async run(s) {
-    const info = daemonInfo(d);
+    const info = await daemonInfo(d);
     if (info.mirrors.length === 0) return { skipped: 'the daemon has no registry-mirrors' };
     const hub = hubRepository(s.input.hubImage);
     const failures: string[] = [];
@@ -59,7 +59,7 @@ export const registryPull = (d: DockerVerify): Step<VerifyState> => ({
   name: 'registry-pull',
   needs: ['registry-api'],
   async run(s) {
-    daemonInfo(d);
+    await daemonInfo(d);
     const { registry } = s.input;
     const hub = hubRepository(s.input.hubImage);
     const head = await clientFor(s, registry).headManifest(hub.path, hub.tag);

@@ -16,7 +16,7 @@ export const pushRoundtrip = (d: DockerVerify): Step<VerifyState> => ({
   needs: ['push-access'],
   async run(s) {
     const { docker } = d;
-    daemonInfo(d);
+    await daemonInfo(d);
     const { registry, pushRegistry, pushRepo } = s.input;
     const tag = uniqueTag(s.ports.clock.now());
     const pushRef = `${pushRegistry.hostPort}/${pushRepo}:${tag}`;
