@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { refused } from '../core/errors.js';
-import { journalPath } from '../core/journal.js';
+import { journalPath, parseJournal } from '../core/journal.js';
 import { isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan } from '../core/plan-types.js';
 import { sleep as realSleep, type Clock, type Sleep } from '../host/clock.js';
 import type { Files } from '../host/files.js';
@@ -95,10 +95,11 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   const { files, log } = ports;
   const actions = planActions(plan);
   const journalFile = journalPath(stateDir);
-  const dir = await backupDir(files, stateDir, ports.clock.now());
-  const originals = await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
+  // Only a run that writes host files keeps a backup directory.
+  const dir = actions.length === 0 ? '(no backup: no host file changes)' : await backupDir(files, stateDir, ports.clock.now());
+  const originals = actions.length === 0 ? [] : await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
   const journalBefore = await files.readText(journalFile);
-  log(`backed up ${originals.filter((o) => o.text !== undefined).length} file(s) to ${dir}`);
+  if (actions.length > 0) log(`backed up ${originals.filter((o) => o.text !== undefined).length} file(s) to ${dir}`);
 
   const activated = new Set<string>();
   const written = new Set<string>();
@@ -107,7 +108,8 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
     // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
     // meant to do. A leave's "forget" goes last: killed half-way, the record still names what is left.
     const forgetting = plan.operation === 'leave';
-    if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
+    const created = await missingDirs(files, actions);
+    if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals, { created });
     for (const action of actions) {
       written.add(action.path);
       if (action.kind === 'write-file') {
@@ -121,7 +123,10 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       log(`${action.kind === 'remove-file' ? 'removed' : 'wrote'} ${action.path}: ${action.reason}`);
     }
     for (const r of plan.runtimes) await activateAndConfirm(r, ports, activated, { timeoutMs: timeout(r.activation), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
-    if (forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals);
+    if (forgetting) {
+      const removed = await pruneCreatedDirs(files, journalBefore, journalFile, log);
+      await writeJournal(files, journalFile, journalBefore, plan, originals, { created, removed });
+    }
   } catch (error) {
     await rollBack({ files, log, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
@@ -136,6 +141,33 @@ async function activateAndConfirm(r: RuntimePlan, ports: ApplyPorts, activated: 
   await session.activate(r, ports.log);
   const problem = await session.confirm(r, 'after', options);
   if (problem !== undefined) throw new Error(`${session.label} did not take the new configuration: ${problem}`);
+}
+
+/** The directories the writes will create (the nearest existing ancestor of each stays as it is). */
+async function missingDirs(files: Files, actions: ReturnType<typeof planActions>): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const a of actions) {
+    if (a.kind !== 'write-file') continue;
+    for (let dir = dirname(a.path); dir !== '/' && dir !== '.' && !(await files.exists(dir)); dir = dirname(dir)) missing.add(dir);
+  }
+  return [...missing];
+}
+
+/** Directories regsetup created that nothing is left in: deepest first, each only when empty. */
+async function pruneCreatedDirs(files: Files, journalText: string | undefined, journalFile: string, log: (line: string) => void): Promise<string[]> {
+  const dirs = [...(parseJournal(journalText, journalFile).createdDirs ?? [])].sort((a, b) => b.split('/').length - a.split('/').length);
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    if (!(await files.exists(dir))) {
+      removed.push(dir);
+      continue;
+    }
+    if ((await files.readdir(dir)).length > 0) continue;
+    await files.remove(dir, { recursive: true });
+    removed.push(dir);
+    log(`removed ${dir}: regsetup created it and nothing is left in it`);
+  }
+  return removed;
 }
 
 /** After the runtime confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */

@@ -7,10 +7,24 @@ import type { Original } from './backup.js';
  * Record the plan's journal update on top of the journal as it is now (read under the
  * lock, so a concurrent run's entry is kept), with the backup paths this run made.
  */
-export async function writeJournal(files: Files, path: string, current: string | undefined, plan: Plan, originals: readonly Original[]): Promise<void> {
+export async function writeJournal(
+  files: Files,
+  path: string,
+  current: string | undefined,
+  plan: Plan,
+  originals: readonly Original[],
+  dirs: { created?: readonly string[]; removed?: readonly string[] } = {},
+): Promise<void> {
   const update = plan.journal;
-  if (update === undefined) return;
-  const journal = parseJournal(current, path);
+  if (update === undefined && (dirs.created ?? []).length === 0 && (dirs.removed ?? []).length === 0) return;
+  let journal = parseJournal(current, path);
+  const createdDirs = [...new Set([...(journal.createdDirs ?? []), ...(dirs.created ?? [])])].filter((d) => !(dirs.removed ?? []).includes(d));
+  journal = { ...journal, ...(createdDirs.length > 0 ? { createdDirs } : { createdDirs: undefined }) };
+  if (createdDirs.length === 0) delete journal.createdDirs;
+  if (update === undefined) {
+    await files.writeAtomic(path, serializeJournal(journal), { mode: 0o600 });
+    return;
+  }
   let next = update.op === 'forget' ? forgetRegistry(journal, update.registry) : recordJoin(journal, withBackups(update.entry, originals));
   for (const { registry, runtime, record } of update.also ?? []) {
     const heir = next.registries[registry];

@@ -48,6 +48,8 @@ export const journalEntrySchema = z.object({
 export const journalSchema = z.object({
   version: z.literal(JOURNAL_VERSION),
   registries: z.record(z.string(), journalEntrySchema),
+  /** Directories regsetup created for its files (/etc/containerd/certs.d, …): a leave removes them once empty. */
+  createdDirs: z.array(z.string().min(1)).optional(),
 });
 
 export type JournalFile = z.infer<typeof journalFileSchema>;

@@ -5,7 +5,7 @@ import type { Clock, Sleep } from '../host/clock.js';
 import type { Files } from '../host/files.js';
 import type { Processes } from '../host/processes.js';
 import type { Step } from '../verify/types.js';
-import type { RuntimeVerifyContext } from '../verify/runtime-context.js';
+import type { RuntimeVerifyContext, VerifyFacts } from '../verify/runtime-context.js';
 
 // The runtime port (docs/architecture.md). A runtime is a plug-in: it finds its running
 // daemon(s) on the node as sessions; a session reads what its planner needs (snapshot), plans
@@ -69,6 +69,8 @@ export interface RuntimeSession<Snapshot = unknown> {
   confirm(plan: RuntimePlan, which: 'after' | 'before', options: ConfirmOptions): Promise<string | undefined>;
   /** The verification steps that go through this runtime (pulls, pushes, effective config). */
   verifySteps(): Array<Step<RuntimeVerifyContext>>;
+  /** What the suite's network steps need of this runtime, as it is now: where its CAs are, which registries it treats as insecure. */
+  verifyFacts?(): Promise<VerifyFacts>;
   /** Where credentials for this runtime go: shown to the user and used by join/leave. */
   readonly credentials: 'docker-config' | 'containers-auth' | 'kubelet-credential-provider' | 'k3s-registries' | 'none';
 }

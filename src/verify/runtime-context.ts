@@ -5,6 +5,13 @@ import type { Step } from './types.js';
 /** What a runtime's verification steps get: the suite's shared state (endpoints, credentials, trust). */
 export type RuntimeVerifyContext = VerifyState;
 
+/** What a runtime tells the network steps (TLS trust and insecure rules as that runtime applies them). */
+export interface VerifyFacts {
+  dockerInfo?: DockerInfo;
+  fileInsecure?: string[];
+  certsDirs?: string[];
+}
+
 /** A runtime session's part of the suite. */
 export interface VerifyRuntime {
   id: string;

@@ -143,7 +143,7 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     expect(readFileSync(`${CERTS_D}/${lab.hosts.group}/ca.crt`, 'utf8')).toBe(readFileSync(lab.caFile, 'utf8'));
     expect((await daemonRegistryConfig()).mirrors.map((m) => m.replace(/\/$/, ''))).toContain(mirror);
     // Through join's apply: the journal records the CA, so `leave` can undo it.
-    expect(JSON.parse(readFileSync(`${STATE_DIR}/state.json`, 'utf8')).registries[lab.hosts.group].files[0].path).toBe(`${CERTS_D}/${lab.hosts.group}/ca.crt`);
+    expect(JSON.parse(readFileSync(`${STATE_DIR}/state.json`, 'utf8')).registries[lab.hosts.group].runtimes.docker.files[0].path).toBe(`${CERTS_D}/${lab.hosts.group}/ca.crt`);
   });
 
   it('--fix --yes adds an HTTP-only registry to insecure-registries, warning that TLS is off', async () => {

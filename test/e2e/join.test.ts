@@ -62,7 +62,8 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
   let credEnv: Record<string, string>;
   let hadWrapper: boolean;
   const pin = () => lab.caFingerprint;
-  const joinArgs = (extra: string[] = []) => ['join', lab.hosts.group, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--yes', '--json', ...extra];
+  // This suite is about dockerd: the other runtimes of the lab have suites of their own.
+  const joinArgs = (extra: string[] = []) => ['join', '--runtime', 'docker', lab.hosts.group, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--yes', '--json', ...extra];
   const asAdmin = { input: () => `${labUser('admin').password}\n` };
 
   beforeAll(async () => {
@@ -190,7 +191,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
 
   it('refuses wrong credentials before changing anything (exit 2), without echoing them', async () => {
     const before = readDaemon();
-    const r = await regsetup(['join', lab.hosts.hosted, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--username', 'admin', '--password-stdin', '--yes', '--json'], {
+    const r = await regsetup(['join', '--runtime', 'docker', lab.hosts.hosted, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--username', 'admin', '--password-stdin', '--yes', '--json'], {
       input: 'not-the-password\n',
       env: credEnv,
     });
@@ -222,7 +223,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     const poisoned = `${JSON.stringify({ ...JSON.parse(good), 'no-such-option': true }, null, 2)}\n`;
     writeFileSync(DAEMON_JSON, poisoned);
     try {
-      const r = await regsetup(['join', lab.hosts.hosted, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--mirror', `https://${lab.hosts.hosted}`, '--no-verify', '--yes', '--json']);
+      const r = await regsetup(['join', '--runtime', 'docker', lab.hosts.hosted, '--ca-url', lab.caUrl, '--ca-fingerprint', pin(), '--mirror', `https://${lab.hosts.hosted}`, '--no-verify', '--yes', '--json']);
       expect(r.exitCode, r.stderr).toBe(5);
       expect(r.json.error.code).toBe('ERR_APPLY_ROLLED_BACK');
       expect(readDaemon()).toBe(poisoned);
@@ -277,7 +278,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     const saved = readDaemon()!;
     rmSync(DAEMON_JSON);
     try {
-      const j = await regsetup(['join', lab.hosts.plain, '--insecure', '--mirror', 'none', '--no-verify', '--yes', '--json']);
+      const j = await regsetup(['join', '--runtime', 'docker', lab.hosts.plain, '--insecure', '--mirror', 'none', '--no-verify', '--yes', '--json']);
       expect(j.exitCode, j.stderr).toBe(0);
       expect(JSON.parse(readDaemon()!)).toEqual({ 'insecure-registries': [lab.hosts.plain] });
       expect((await daemonRegistryConfig()).insecureHosts).toContain(lab.hosts.plain);
@@ -300,7 +301,7 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
 
     it('refuses join --insecure, naming the flag and where it is set', async () => {
       const before = readDaemon();
-      const r = await regsetup(['join', lab.hosts.plain, '--insecure', '--mirror', 'none', '--yes', '--json']);
+      const r = await regsetup(['join', '--runtime', 'docker', lab.hosts.plain, '--insecure', '--mirror', 'none', '--yes', '--json']);
       expect(r.exitCode, r.stderr).toBe(4);
       expect(r.json.error.code).toBe('ERR_FLAG_CONFLICT');
       expect(r.json.error.message).toContain('--insecure-registry');

@@ -42,7 +42,7 @@ describe('regsetup verify (lab, real dockerd)', () => {
   let cfg: TempDockerConfig;
   const admin = () => labUser('admin');
   const verify = (registry: string, extra: string[] = [], input?: string) =>
-    regsetup(['verify', registry, '--json', ...extra], { input, env: cfg.env });
+    regsetup(['verify', registry, '--runtime', 'docker', '--json', ...extra], { input, env: cfg.env });
   const asAdmin = (registry: string, extra: string[] = []) =>
     verify(registry, ['--username', 'admin', '--password-stdin', ...extra], `${admin().password}\n`);
 

@@ -2,14 +2,9 @@ import { badInput } from '../../core/errors.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { systemClock } from '../../host/clock.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
-import { parseDaemonJson } from '../../core/daemon-json.js';
 import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
-import { CONTAINERS_SESSION_ID } from '../../runtimes/containers/index.js';
-import type { ContainersSession } from '../../runtimes/containers/session.js';
-import { containersVerifyFacts } from '../../runtimes/containers/verify/facts.js';
-import type { DockerSession } from '../../runtimes/docker/session.js';
 import { sessionAnswers } from '../../runtimes/registry.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
 import type { VerifyRuntime } from '../../verify/runtime-context.js';
@@ -58,32 +53,9 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
   return { input, ports: { files, clock: systemClock } };
 }
 
-/** The runtimes' parts of the suite: their steps, and dockerd's view of insecure registries for the TLS step. */
+/** The runtimes' parts of the suite: their steps, and what the network steps need of each (trust, insecure rules). */
 export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promise<VerifyRuntime[]> {
-  const out: VerifyRuntime[] = [];
-  for (const s of sessions) {
-    const runtime: VerifyRuntime = { id: s.id, label: s.label, steps: s.verifySteps() };
-    if (s.kind === 'docker') {
-      const d = s as DockerSession;
-      // As the daemon is now: a join just reloaded it.
-      const info = await d.docker.info().catch(() => undefined);
-      if (info) runtime.dockerInfo = info;
-      runtime.fileInsecure = await daemonJsonInsecure(d);
-    }
-    if (s.id === CONTAINERS_SESSION_ID) Object.assign(runtime, await containersVerifyFacts(s as ContainersSession));
-    out.push(runtime);
-  }
-  return out;
-}
-
-async function daemonJsonInsecure(d: DockerSession): Promise<string[]> {
-  try {
-    const snap = await d.snapshot([], { version: 2, registries: {} });
-    const file = parseDaemonJson(snap.daemonJsonText ?? '', snap.daemonJsonPath);
-    return Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as string[]) : [];
-  } catch {
-    return []; // the daemon-config step reports a malformed file
-  }
+  return Promise.all(sessions.map(async (s) => ({ id: s.id, label: s.label, steps: s.verifySteps(), ...((await s.verifyFacts?.()) ?? {}) })));
 }
 
 /** `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say why. */

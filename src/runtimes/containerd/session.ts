@@ -7,7 +7,9 @@ import { restartProcess, serviceOf, type ServiceOf } from '../../host/service-re
 import { selfCommand } from '../../host/self.js';
 import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
 import { confirmContainerd, type ContainerdExpect } from './confirm.js';
+import { DEFAULT_HOSTS_ROOT, registrySettings } from './config.js';
 import { containerdDrift } from './drift.js';
+import { readHostTables } from './hosts.js';
 import { planContainerd } from './plan.js';
 import { readContainerdFiles } from './read-snapshot.js';
 import { containerdRecord } from './record.js';
@@ -83,6 +85,19 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
       return confirmContainerd(cri, { processes: host.processes, clock: host.clock, sleep: host.sleep, configFile: `${host.root === '/' ? '' : host.root}${configFile}` }, expected, options);
     },
     verifySteps: () => criVerifySteps({ cri, files, root: host.root }),
+    async verifyFacts() {
+      // containerd's CAs sit in its hosts directories; skip_verify there makes a host insecure to it.
+      try {
+        const snap = await session.snapshot([], { version: 2, registries: {} });
+        const roots = registrySettings(snap).configPath ?? [DEFAULT_HOSTS_ROOT];
+        const fileInsecure = Object.entries(snap.hostsFiles)
+          .filter(([path, text]) => path.endsWith('/hosts.toml') && Object.values(readHostTables(text, path) ?? {}).some((t) => t.skip_verify === true))
+          .map(([path]) => path.split('/').at(-2)!.replace(/_(\d+)_$/, ':$1'));
+        return { certsDirs: roots, fileInsecure };
+      } catch {
+        return { certsDirs: [DEFAULT_HOSTS_ROOT] };
+      }
+    },
   };
   return session;
 }

@@ -15,6 +15,7 @@ import type { ContainersVerify } from './verify/context.js';
 import { podmanConfig } from './verify/podman-config.js';
 import { podmanMirrorPull, podmanRegistryPull } from './verify/pull.js';
 import { podmanPushRoundtrip } from './verify/push-roundtrip.js';
+import { containersVerifyFacts } from './verify/facts.js';
 
 // podman, buildah, skopeo and CRI-O read the same files (registries.conf and its drop-ins,
 // certs.d, the auth files), so they are ONE session: two sessions would plan the same drop-in and
@@ -56,7 +57,7 @@ export function containersSession(host: HostPorts, facts: ContainersFacts, layou
     }
   };
 
-  return {
+  const session: ContainersSession = {
     ...info,
     serves: ['podman', 'crio'],
     running,
@@ -89,5 +90,7 @@ export function containersSession(host: HostPorts, facts: ContainersFacts, layou
       return podmanView(expected);
     },
     verifySteps: () => [podmanMirrorPull(verify), podmanRegistryPull(verify), podmanPushRoundtrip(verify), podmanConfig(verify)],
+    verifyFacts: () => containersVerifyFacts(session),
   };
+  return session;
 }

@@ -1,3 +1,4 @@
+import { parseDaemonJson } from '../../core/daemon-json.js';
 import { refused } from '../../core/errors.js';
 import type { Journal, RuntimeRecord } from '../../core/journal.js';
 import type { ResolvedDesired, RuntimePlan } from '../../core/plan-types.js';
@@ -111,6 +112,18 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       const expected = (which === 'after' ? plan.expect : plan.expectBefore) as Expected | undefined;
       if (expected === undefined) return undefined;
       return confirmDaemon(docker, expected, { clock: host.clock, sleep: host.sleep, ...options });
+    },
+    async verifyFacts() {
+      // As the daemon is now (a join just reloaded it), and daemon.json's insecure entries for when it cannot be asked.
+      const info = await docker.info().catch(() => undefined);
+      let fileInsecure: string[] = [];
+      try {
+        const file = parseDaemonJson((await files.readBytes(layout.daemonJsonPath)) ?? '', layout.daemonJsonPath);
+        if (Array.isArray(file['insecure-registries'])) fileInsecure = file['insecure-registries'].filter((e): e is string => typeof e === 'string');
+      } catch {
+        // the daemon-config step reports a malformed file
+      }
+      return { ...(info ? { dockerInfo: info } : {}), fileInsecure, certsDirs: [layout.certsDir] };
     },
     verifySteps: () => {
       // The daemon's view as it is when verification runs (after a join's reload), not when the session was opened.
