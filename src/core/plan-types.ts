@@ -24,6 +24,8 @@ export interface ResolvedDesired {
   k3sStoreAuthPlaintext: boolean;
   /** Only with k3sStoreAuthPlaintext: k3s takes credentials nowhere but in registries.yaml. */
   plaintextAuth?: { username: string; password: string };
+  /** Whose credentials the join was given (never the password): a runtime that cannot take them says where they go instead. */
+  credentialsUser?: string;
 }
 
 /** The registries a join touches, registry first. */
@@ -55,7 +57,12 @@ export interface Cleanup {
 
 /** A journal file record whose backup path apply fills in once it has made the backup. */
 export type PlannedFile = Omit<JournalFile, 'previous'> & { previous?: { sha256: string; backupPath?: string } };
-export type PlannedRecord = { kind: string; files: PlannedFile[]; [key: string]: unknown };
+/**
+ * A runtime's journal record. `files` are whole files it owns; `shared` are files it merged entries
+ * into (k3s's registries.yaml): what it last wrote there and, like `files`, the backup of what that
+ * write replaced, whose path apply fills in — so leave can give back the original bytes.
+ */
+export type PlannedRecord = { kind: string; files: PlannedFile[]; shared?: PlannedFile[]; [key: string]: unknown };
 
 /** One runtime session's part of a plan. */
 export interface RuntimePlan {

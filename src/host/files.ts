@@ -11,6 +11,8 @@ export interface FileStat {
   size: number;
   mtimeMs: number;
   isDirectory: boolean;
+  /** A regular file (not a directory, device, FIFO or socket); links are followed. */
+  isFile: boolean;
 }
 
 export interface WriteOptions {
@@ -32,6 +34,8 @@ export interface Files {
   /** Sorted names; empty when the directory does not exist. */
   readdir(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** Where a symbolic link points (as written in the link); undefined when path is no link or does not exist. */
+  readLink(path: string): Promise<string | undefined>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -47,7 +51,7 @@ interface HandleLike {
 }
 // memfs types its numbers as number | bigint.
 type Num = number | bigint;
-interface StatsLike { mode: Num; uid: Num; gid: Num; size: Num; mtimeMs: Num; isDirectory(): boolean }
+interface StatsLike { mode: Num; uid: Num; gid: Num; size: Num; mtimeMs: Num; isDirectory(): boolean; isFile(): boolean }
 export interface FsModule {
   promises: {
     readFile(path: string, encoding: 'utf8'): Promise<string | Buffer>;
@@ -59,6 +63,8 @@ export interface FsModule {
     mkdir(path: string, options: { recursive: true; mode?: number }): Promise<unknown>;
     readdir(path: string): Promise<unknown[]>;
     unlink(path: string): Promise<void>;
+    lstat(path: string): Promise<{ isSymbolicLink(): boolean }>;
+    readlink(path: string): Promise<string | Buffer>;
   };
 }
 
@@ -73,7 +79,7 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
   const stat = async (path: string): Promise<FileStat | undefined> => {
     try {
       const s = await fsp.stat(path);
-      return { mode: Number(s.mode) & 0o7777, uid: Number(s.uid), gid: Number(s.gid), size: Number(s.size), mtimeMs: Number(s.mtimeMs), isDirectory: s.isDirectory() };
+      return { mode: Number(s.mode) & 0o7777, uid: Number(s.uid), gid: Number(s.gid), size: Number(s.size), mtimeMs: Number(s.mtimeMs), isDirectory: s.isDirectory(), isFile: s.isFile() };
     } catch (error) {
       if (missing(error)) return undefined;
       throw error;
@@ -158,6 +164,14 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
       }
     },
     exists: async (path) => (await stat(path)) !== undefined,
+    readLink: async (path) => {
+      try {
+        return (await fsp.lstat(path)).isSymbolicLink() ? String(await fsp.readlink(path)) : undefined;
+      } catch (error) {
+        if (missing(error)) return undefined;
+        throw error;
+      }
+    },
     withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, lock),
   };
   return files;

@@ -23,6 +23,7 @@ export function rooted(files: Files, root: string | undefined): Files {
     mkdirp: (path, mode) => files.mkdirp(at(path), mode),
     readdir: (path) => files.readdir(at(path)),
     exists: (path) => files.exists(at(path)),
+    readLink: (path) => files.readLink(at(path)),
     withLock: (lockPath, fn) => files.withLock(at(lockPath), fn),
   };
 }
