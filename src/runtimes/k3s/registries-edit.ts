@@ -32,14 +32,14 @@ export function mergeEntries(parsed: ParsedRegistries, source: string, path: str
   const added = noneAdded();
   const conflicts: MergeResult['conflicts'] = [];
 
-  for (const { mirror, url } of want.ownMirrors) {
-    if (edit.node(['mirrors', mirror]) !== undefined) continue; // an entry of its own already pairs the configs
-    edit.append(['mirrors', mirror, 'endpoint'], url);
-    added.endpoints.push({ mirror, url });
-  }
   for (const { mirror, url } of want.endpoints) {
     const list = edit.value(['mirrors', mirror, 'endpoint']);
     if (Array.isArray(list) && list.some((e) => sameEndpoint(String(e), url))) continue;
+    edit.append(['mirrors', mirror, 'endpoint'], url);
+    added.endpoints.push({ mirror, url });
+  }
+  for (const { mirror, url } of want.ownMirrors) {
+    if (edit.node(['mirrors', mirror]) !== undefined) continue; // an entry of its own already pairs the configs
     edit.append(['mirrors', mirror, 'endpoint'], url);
     added.endpoints.push({ mirror, url });
   }

@@ -1,4 +1,4 @@
-import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { refused, type RegsetupError } from '../../core/errors.js';
 
@@ -47,13 +47,20 @@ const at = (lines: LineCounter, offset: number | undefined): string => {
   return ` line ${line} column ${col}`;
 };
 
-/** Where a path of the document starts; the nearest parent that exists when it does not. */
+/** Where a path of the document starts (a map entry: its key); the nearest parent that exists when it does not. */
 function offsetOf(doc: Document, path: ReadonlyArray<string | number>): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return node.range[0];
+  for (let n = path.length; n > 0; n--) {
+    const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1) as Array<string | number>, true);
+    const last = String(path[n - 1]);
+    const node = isMap(parent)
+      ? parent.items.find((p) => isScalar(p.key) && String(p.key.value) === last)?.key
+      : isSeq(parent)
+        ? parent.items[Number(last)]
+        : undefined;
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (range) return range[0];
   }
-  return undefined;
+  return (doc.contents as { range?: [number, number, number] } | null)?.range?.[0];
 }
 
 function textPos(input: string, offset: number): string {
