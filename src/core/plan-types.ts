@@ -45,6 +45,8 @@ export type FileAction =
       reason: string;
       /** Holds a secret (a client key, plaintext k3s auth): never shown in a diff or JSON. */
       secret?: boolean;
+      /** For a secret file: what a diff may show instead, the same texts with every secret masked. */
+      shown?: { before?: string; after: string };
     }
   | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean };
 

@@ -146,6 +146,8 @@ describe('k3s credentials', () => {
     expect(write).toMatchObject({ secret: true, mode: 0o600 });
     const shown = `${renderPlanDiff(plan)}${JSON.stringify(planToJson(plan))}`;
     expect(shown).not.toContain('hunter2-secret');
+    // The change is still shown, with the secret masked.
+    expect(renderPlanDiff(plan)).toMatch(/\+\s+username: ci\n\+\s+password: "\*{8}"/);
     expect(part(plan).warnings.join('\n')).toMatch(/password of ci in plaintext[\s\S]*0600/);
     expect(part(plan).record?.added).toMatchObject({ auth: [{ host: 'nexus.example.com', username: 'ci' }] });
   });

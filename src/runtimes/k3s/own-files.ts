@@ -30,7 +30,7 @@ export function ownFilePlans(snapshot: K3sSnapshot, desired: ResolvedDesired, ho
           journal: ctx.journal,
           registry: desired.registry,
           same: samePem,
-          reason: current['ca.crt'] === undefined ? `trust the CA ${describePem(pem)} for ${host} (k3s)` : `replace the CA regsetup installed with ${describePem(pem)}`,
+          reason: current['ca.crt'] === undefined ? `trust the CA ${describePem(pem)} for ${host}` : `replace the CA regsetup installed with ${describePem(pem)}`,
           conflict: (old) => refused('ERR_CA_CONFLICT', `${path} already holds another CA (${describePem(old)}), not installed by regsetup`, 'Move it away (keep a copy) and run join again. Nothing was changed.'),
         }),
       );
@@ -47,7 +47,7 @@ export function ownFilePlans(snapshot: K3sSnapshot, desired: ResolvedDesired, ho
             secret,
             journal: ctx.journal,
             registry: desired.registry,
-            reason: `the client ${name === 'client.key' ? 'key' : 'certificate'} for ${host} (k3s)`,
+            reason: `the client ${name === 'client.key' ? 'key' : 'certificate'} for ${host}`,
             conflict: () => refused('ERR_CLIENT_CERT_CONFLICT', `${path} already holds another client ${name === 'client.key' ? 'key' : 'certificate'}, not installed by regsetup`, 'Move it away (keep a copy) and run join again. Nothing was changed.'),
           }),
         );

@@ -9,12 +9,11 @@ import { expectFrom } from './expect.js';
 import { ownFilePlans } from './own-files.js';
 import type { K3sRecord, PlannedK3sRecord } from './record.js';
 import { mergeEntries } from './registries-edit.js';
-import { parseRegistries, type RegistriesValue } from './registries-file.js';
+import { parseRegistries } from './registries-file.js';
+import { holdsSecret, maskSecrets } from './secrets.js';
 import type { K3sSnapshot } from './snapshot.js';
 import { refuseTraps, trapWarnings } from './trap-refusal.js';
 import { wantedFor } from './wanted.js';
-
-const holdsSecret = (v: RegistriesValue) => Object.values(v.configs).some((c) => c.auth !== undefined && ['password', 'auth', 'identity_token'].some((k) => c.auth![k] !== undefined && c.auth![k] !== null && c.auth![k] !== ''));
 
 /** The file as it is, parsed; refuses (exit 4) what cannot be read safely or is not a registries.yaml. */
 export function readRegistries(snapshot: K3sSnapshot) {
@@ -74,7 +73,7 @@ export function planK3s(snapshot: K3sSnapshot, desired: ResolvedDesired, previou
       after: merge.text,
       mode: tight,
       reason: reasonOf(merge.added),
-      ...(secret ? { secret: true } : {}),
+      ...(secret ? { secret: true, shown: { ...(snapshot.registriesText === undefined ? {} : { before: maskSecrets(source, path) }), after: maskSecrets(merge.text, path) } } : {}),
     });
   } else {
     unchanged.push(path);

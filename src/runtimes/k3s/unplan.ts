@@ -8,6 +8,7 @@ import type { K3sRecord } from './record.js';
 import { parseRegistries } from './registries-file.js';
 import { removeEntries } from './registries-undo.js';
 import { readRegistries } from './plan.js';
+import { holdsSecret, maskSecrets } from './secrets.js';
 import { ownFile, type K3sSnapshot } from './snapshot.js';
 import { sameValue } from './yaml-doc.js';
 
@@ -38,7 +39,7 @@ export function unplanK3s(snapshot: K3sSnapshot, record: K3sRecord, ctx: PlanCon
     // emptied (apply's cleanup), so /etc/rancher/<kind> itself is never removed with it.
     if (record.createdRegistries && undo.empty) cleanup.push({ path, ifContent: registriesAfter, reason: 'join created it; nothing else is in it' });
     if (registriesAfter !== snapshot.registriesText) {
-      actions.push({ kind: 'write-file', path, before: snapshot.registriesText, after: registriesAfter, mode: snapshot.registriesStat?.mode ?? 0o600, reason: `remove what join added for ${registry}`, ...(secretIn(snapshot.registriesText, path) ? { secret: true } : {}) });
+      actions.push({ kind: 'write-file', path, before: snapshot.registriesText, after: registriesAfter, mode: snapshot.registriesStat?.mode ?? 0o600, reason: `remove what join added for ${registry}`, ...(secret(snapshot.registriesText, registriesAfter, path)) });
     } else {
       unchanged.push(path);
     }
@@ -86,7 +87,8 @@ function original(snapshot: K3sSnapshot, record: K3sRecord, withoutOurs: string)
   return sameValue(parseRegistries(backup, path).doc.toJS(), parseRegistries(withoutOurs, path).doc.toJS()) ? backup : undefined;
 }
 
-function secretIn(text: string, path: string): boolean {
-  const configs = parseRegistries(text, path).value.configs;
-  return Object.values(configs).some((c) => c.auth !== undefined && Object.values(c.auth).some((v) => v !== null && v !== undefined && v !== ''));
+/** A file with credentials in it is shown only masked. */
+function secret(before: string, after: string, path: string): { secret?: true; shown?: { before: string; after: string } } {
+  if (!holdsSecret(parseRegistries(before, path).value) && !holdsSecret(parseRegistries(after, path).value)) return {};
+  return { secret: true, shown: { before: maskSecrets(before, path), after: maskSecrets(after, path) } };
 }

@@ -26,6 +26,20 @@ export class DocEdit {
     return isScalar(node) ? node.value : node === undefined ? undefined : (node as { toJSON(): unknown }).toJSON();
   }
 
+  /** Set a child of a map, a new key quoted when it holds a colon (host:port) as the docs write them. */
+  private put(path: readonly Key[], value: unknown): void {
+    const parent = (path.length === 1 ? this.doc.contents : this.node(path.slice(0, -1))) as YAMLMap;
+    const last = path[path.length - 1]!;
+    const node = value instanceof YAMLMap || value instanceof YAMLSeq ? value : this.doc.createNode(value);
+    if (parent.has(last)) {
+      parent.set(last, node);
+      return;
+    }
+    const key = this.doc.createNode(last);
+    if (/[:*]/.test(last)) key.type = 'QUOTE_DOUBLE';
+    parent.items.push(this.doc.createPair(key, node));
+  }
+
   /** Make every map on the way exist (creating `key:` with no value counts as creating it). */
   ensureMap(path: readonly Key[]): YAMLMap {
     if (this.doc.contents === null || (isScalar(this.doc.contents) && this.doc.contents.value === null)) this.doc.contents = new YAMLMap() as never;
@@ -33,7 +47,7 @@ export class DocEdit {
       const sub = path.slice(0, i);
       const node = this.node(sub);
       if (node === undefined || (isScalar(node) && node.value === null)) {
-        this.doc.setIn(sub, new YAMLMap());
+        this.put(sub, new YAMLMap());
         this.created.push(node === undefined ? { path: sub } : { path: sub, wasNull: true });
         this.ops.push({ op: 'set', path: sub, value: {} });
       } else if (isMap(node) && node.flow && node.items.length === 0) {
@@ -47,7 +61,7 @@ export class DocEdit {
     this.ensureMap(path.slice(0, -1));
     const node = this.node(path);
     if (node === undefined || (isScalar(node) && node.value === null)) {
-      this.doc.setIn(path, new YAMLSeq());
+      this.put(path, new YAMLSeq());
       this.created.push(node === undefined ? { path: [...path] } : { path: [...path], wasNull: true });
       this.ops.push({ op: 'set', path: [...path], value: [] });
     }
@@ -68,7 +82,7 @@ export class DocEdit {
 
   set(path: readonly Key[], value: unknown): void {
     this.ensureMap(path.slice(0, -1));
-    this.doc.setIn(path, this.doc.createNode(value));
+    this.put(path, value);
     this.ops.push({ op: 'set', path: [...path], value });
   }
 
