@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { sha256Hex } from '../../src/core/digest.js';
-import { ExitCode } from '../../src/core/errors.js';
+import { ExitCode, refused } from '../../src/core/errors.js';
 import { planToJson, renderPlanDiff } from '../../src/core/plan-render.js';
 import { failure } from './helpers/join-fixtures.js';
 import { afterPlan, desired, fixture, k3sSnapshot, OWN, part, pem, planJoin, planLeave, REGISTRIES, writeOf } from './helpers/k3s-fixtures.js';
@@ -182,6 +182,13 @@ describe('k3s refusals (exit 4, nothing written)', () => {
     expect(failure(() => planJoin(k3sSnapshot({ registriesText: fixture('issue-9693-duplicate.yaml') }), desired())).hint).toContain('Remove the repeated endpoint');
   });
 
+  it('pairs a configs-only entry of its own registry with a mirror instead of refusing it', () => {
+    const text = 'configs:\n  nexus.example.com:\n    auth:\n      username: me\n      password: mine\n';
+    const after = js(writeOf(planJoin(k3sSnapshot({ registriesText: text }), desired()), REGISTRIES)?.after);
+    expect(after.mirrors!['nexus.example.com']).toEqual({ endpoint: ['https://nexus.example.com'] });
+    expect(after.configs!['nexus.example.com']).toEqual({ auth: { username: 'me', password: 'mine' }, tls: { ca_file: CA } });
+  });
+
   it('only warns about a trap when it writes nothing', () => {
     const text = `${fixture('issue-9693-duplicate.yaml')}  nexus.example.com:\n    endpoint: [https://nexus.example.com]\nconfigs:\n  nexus.example.com:\n    tls:\n      ca_file: ${CA}\n`;
     const plan = planJoin(k3sSnapshot({ registriesText: text, ownFiles: { 'nexus.example.com': { 'ca.crt': pem('lab CA') } } }), desired({ mirrors: ['https://registry.example.com'] }));
@@ -244,5 +251,14 @@ describe('k3s leave', () => {
     const left = afterPlan(two, planLeave(two, 'nexus.example.com'));
     expect(Object.keys(js(left.registriesText).configs!)).toEqual(['harbor.example.com']);
     expect(js(left.registriesText).mirrors!['docker.io']).toEqual({ endpoint: ['https://registry.example.com:5000'] });
+  });
+});
+
+describe('k3s leave refuses a file it cannot read safely', () => {
+  it('a registries.yaml made a symlink since join: exit 4, not "gone"', () => {
+    const before = k3sSnapshot();
+    const joined = afterPlan(before, planJoin(before, desired()));
+    const linked = { ...joined, registriesText: undefined, registriesProblem: refused('ERR_K3S_REGISTRIES_UNSAFE', `${REGISTRIES} is a symbolic link to /srv/x`) };
+    expect(failure(() => planLeave(linked, 'nexus.example.com'))).toMatchObject({ code: 'ERR_K3S_REGISTRIES_UNSAFE', exitCode: ExitCode.preflightRefused });
   });
 });

@@ -58,7 +58,8 @@ export function planK3s(snapshot: K3sSnapshot, desired: ResolvedDesired, previou
   const after = merge.changed ? parseRegistries(merge.text, path) : parsed;
   // A file that would be written (and a restart that makes it live) must not carry a trap; one
   // that stays as it is only gets the warning, doctor explains it.
-  if (merge.changed) refuseTraps(after, path);
+  // Lines are named in the file as it is: regsetup only appends, so a trap it reports was there already.
+  if (merge.changed) refuseTraps(after, path, parsed);
   else warnings.push(...trapWarnings(after, path));
 
   if (merge.changed) {

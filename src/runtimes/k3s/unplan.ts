@@ -29,8 +29,8 @@ export function unplanK3s(snapshot: K3sSnapshot, record: K3sRecord, ctx: PlanCon
   const path = snapshot.layout.registriesPath;
   if (record.registriesPath !== path) warnings.push(`${registry} was joined with ${record.registriesPath}, but ${layout.label} now reads ${path}: removing the entries from ${path}.`);
   let registriesAfter: string | undefined = snapshot.registriesText;
+  const parsed = readRegistries(snapshot); // refuses a file that cannot be read safely, before anything else
   if (snapshot.registriesText !== undefined) {
-    const parsed = readRegistries(snapshot);
     const undo = removeEntries(parsed, snapshot.registriesText, path, record.added);
     if (undo.gone.length > 0) warnings.push(`already removed from ${path}: ${undo.gone.join(', ')}.`);
     if (undo.kept.length > 0) warnings.push(`changed in ${path} after join, left as they are: ${undo.kept.join(', ')}.`);
