@@ -1,5 +1,5 @@
-import { forgetRegistry, parseJournal, recordJoin, serializeJournal, type JournalEntry, type RuntimeRecord } from '../core/journal.js';
-import type { Plan, PlannedJournalEntry, PlannedRecord } from '../core/plan-types.js';
+import { forgetRegistry, parseJournal, recordJoin, serializeJournal, type JournalEntry, type JournalFile, type RuntimeRecord } from '../core/journal.js';
+import type { Plan, PlannedFile, PlannedJournalEntry, PlannedRecord } from '../core/plan-types.js';
 import type { Files } from '../host/files.js';
 import type { Original } from './backup.js';
 
@@ -39,14 +39,13 @@ function withBackups(entry: PlannedJournalEntry, originals: readonly Original[])
 }
 
 function recordWithBackups(record: PlannedRecord, originals: readonly Original[]): RuntimeRecord {
-  return {
-    ...record,
-    files: record.files.map(({ previous, ...file }) => {
-      if (previous === undefined) return file;
-      const backupPath = previous.backupPath ?? originals.find((o) => o.path === file.path)?.backupPath;
-      // The planner asked to remember a file this run did not back up: a planner bug, not a user error.
-      if (backupPath === undefined) throw new Error(`no backup of ${file.path}, which the journal must remember`);
-      return { ...file, previous: { sha256: previous.sha256, backupPath } };
-    }),
+  const withBackup = ({ previous, ...file }: PlannedFile): JournalFile => {
+    if (previous === undefined) return file;
+    const backupPath = previous.backupPath ?? originals.find((o) => o.path === file.path)?.backupPath;
+    // The planner asked to remember a file this run did not back up: a planner bug, not a user error.
+    if (backupPath === undefined) throw new Error(`no backup of ${file.path}, which the journal must remember`);
+    return { ...file, previous: { sha256: previous.sha256, backupPath } };
   };
+  const { shared, ...rest } = record;
+  return { ...rest, files: record.files.map(withBackup), ...(shared === undefined ? {} : { shared: shared.map(withBackup) }) };
 }

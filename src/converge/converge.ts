@@ -58,7 +58,9 @@ export async function planJoinNow(sessions: readonly RuntimeSession[], resolved:
 
 /** Preflight and plan a join: every check before the first write. Refusals (exit 4) leave the host untouched. */
 export async function prepareJoin(desired: DesiredState, input: PreflightInput, host: ConvergeHost, io: ConvergeIo): Promise<Prepared> {
-  const sessions = selectSessions(await detectSessions(host.ports), desired.runtimes);
+  // Named runtimes only: `--runtime k3s` never asks a Docker socket anything.
+  const kinds = desired.runtimes.includes('auto') ? undefined : desired.runtimes;
+  const sessions = selectSessions(await detectSessions(host.ports, kinds), desired.runtimes);
   const pre = await preflight(desired, input, {
     files: rooted(host.ports.files, host.ports.root),
     root: host.ports.root,

@@ -138,6 +138,10 @@ export const errorCodes = {
   ERR_DROP_IN_READBACK: { exit: preflightRefused, meaning: 'The registries.conf drop-in regsetup planned does not read back as planned (nothing was written).', action: 'This is a bug: report it with the files of /etc/containers.' },
   ERR_REGISTRIES_CONF_INVALID: { exit: preflightRefused, meaning: 'registries.conf or a drop-in holds something containers/image refuses (v1 and v2 mixed, a mirror without its registry, a v1 drop-in).', action: 'The message names the file and line; fix it (podman refuses it too).' },
   ERR_REGISTRIES_CONF_MALFORMED: { exit: preflightRefused, meaning: 'registries.conf or a drop-in is not valid TOML.', action: 'The message names the file, line and column.' },
+  ERR_K3S_CONFLICT: { exit: preflightRefused, meaning: "registries.yaml already has a ca_file or credentials for the registry that are not regsetup's.", action: 'Remove them (keep a copy) and join again, or leave the registry as it is configured.' },
+  ERR_K3S_REGISTRIES_UNSAFE: { exit: preflightRefused, meaning: "k3s's registries.yaml is a symlink, not a regular file, too large or binary.", action: 'Replace it with a regular YAML file.' },
+  ERR_K3S_REGISTRIES_MALFORMED: { exit: preflightRefused, meaning: "k3s's registries.yaml does not parse, or holds the wrong types (line and column named).", action: 'Fix it by hand; k3s refuses it too.' },
+  ERR_K3S_REGISTRIES_TRAP: { exit: preflightRefused, meaning: 'registries.yaml would hold a shape k3s silently ignores (an endpoint listed twice, a configs-only entry; k3s #9693, #9983).', action: 'The message says which entry; fix it, or upgrade k3s.' },
   ERR_UNEXPECTED: { exit: unexpected, meaning: 'A failure regsetup has no name for: a bug.', action: 'Report it (the hint says where) with the command, `regsetup --version` and the output under REGSETUP_DEBUG=1.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -32,6 +32,8 @@ export const runtimeRecordSchema = z.looseObject({
   kind: z.string().min(1),
   /** Whole files regsetup installed for this runtime (CA files, hosts.toml it created, drop-ins). */
   files: z.array(journalFileSchema).default([]),
+  /** Files it merged entries into (not owned): its last write there and the backup of what that replaced. */
+  shared: z.array(journalFileSchema).optional(),
 });
 
 export const journalEntrySchema = z.object({

@@ -11,9 +11,11 @@ const activationLine = (r: RuntimePlan): string => {
 };
 
 export function actionDiff(action: FileAction): string {
-  if (action.secret) return `--- ${action.path}\n+++ ${action.path}\n(contents not shown: the file holds a secret)\n`;
-  const before = action.before;
-  const after = action.kind === 'write-file' ? action.after : undefined;
+  const shown = action.kind === 'write-file' ? action.shown : undefined;
+  if (action.secret && shown === undefined) return `--- ${action.path}\n+++ ${action.path}\n(contents not shown: the file holds a secret)\n`;
+  // A secret file with a masked rendering shows that: the change, never the secret.
+  const before = shown ? shown.before : action.before;
+  const after = shown ? shown.after : action.kind === 'write-file' ? action.after : undefined;
   return createTwoFilesPatch(
     before === undefined ? '/dev/null' : action.path,
     after === undefined ? '/dev/null' : action.path,

@@ -31,6 +31,8 @@ export interface ResolvedDesired {
   k3sStoreAuthPlaintext: boolean;
   /** Only with k3sStoreAuthPlaintext: k3s takes credentials nowhere but in registries.yaml. */
   plaintextAuth?: { username: string; password: string };
+  /** Whose credentials the join was given (never the password): a runtime that cannot take them says where they go instead. */
+  credentialsUser?: string;
 }
 
 /** The registries a join touches, registry first. */
@@ -50,6 +52,8 @@ export type FileAction =
       reason: string;
       /** Holds a secret (a client key, plaintext k3s auth): never shown in a diff or JSON. */
       secret?: boolean;
+      /** For a secret file: what a diff may show instead, the same texts with every secret masked. */
+      shown?: { before?: string; after: string };
     }
   | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean };
 
@@ -62,7 +66,12 @@ export interface Cleanup {
 
 /** A journal file record whose backup path apply fills in once it has made the backup. */
 export type PlannedFile = Omit<JournalFile, 'previous'> & { previous?: { sha256: string; backupPath?: string } };
-export type PlannedRecord = { kind: string; files: PlannedFile[]; [key: string]: unknown };
+/**
+ * A runtime's journal record. `files` are whole files it owns; `shared` are files it merged entries
+ * into (k3s's registries.yaml): what it last wrote there and, like `files`, the backup of what that
+ * write replaced, whose path apply fills in — so leave can give back the original bytes.
+ */
+export type PlannedRecord = { kind: string; files: PlannedFile[]; shared?: PlannedFile[]; [key: string]: unknown };
 
 /** One runtime session's part of a plan. */
 export interface RuntimePlan {

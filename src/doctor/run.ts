@@ -4,13 +4,14 @@ import { containersCheck } from './checks/containers.js';
 import { credentialsCheck } from './checks/credentials.js';
 import { daemonJsonCheck } from './checks/daemon-json.js';
 import { dockerdCheck } from './checks/dockerd.js';
+import { k3sRegistriesCheck } from './checks/k3s-registries.js';
 import { mirrorsCheck } from './checks/mirrors.js';
 import { verifyCheck } from './checks/verify.js';
 import type { Check, DoctorState } from './ports.js';
 import { findingKey, type Finding } from './types.js';
 
 /** In order; every check runs, whatever the ones before it found. */
-export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, containersCheck, verifyCheck, credentialsCheck, mirrorsCheck];
+export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, containersCheck, k3sRegistriesCheck, verifyCheck, credentialsCheck, mirrorsCheck];
 
 export interface CheckProgress {
   onStart?(check: string): void;

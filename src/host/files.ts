@@ -71,6 +71,8 @@ export interface Files {
   /** Sorted names; empty when the directory does not exist. */
   readdir(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** Where a symbolic link points (as written in the link); undefined when path is no link or does not exist. */
+  readLink(path: string): Promise<string | undefined>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
   /** The same port with --root's rule: no symlink at or below root (host-path.ts rooted() uses it). */
@@ -141,6 +143,16 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, opti
       }
     },
     exists: async (path) => (await stat(path)) !== undefined,
+    readLink: async (path) => {
+      try {
+        const l = await fsp.lstat(path);
+        return l.isSymbolicLink() ? String(await fsp.readlink(path)) : undefined;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+        throw error;
+      }
+    },
     withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, options),
     under: (jail) => nodeFiles(fsImpl, options, jail),
   };

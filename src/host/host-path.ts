@@ -29,6 +29,7 @@ export function rooted(files: Files, root: string | undefined): Files {
     mkdirp: (path, mode) => jailed.mkdirp(at(path), mode),
     readdir: (path) => jailed.readdir(at(path)),
     exists: (path) => jailed.exists(at(path)),
+    readLink: (path) => jailed.readLink(at(path)),
     withLock: (lockPath, fn) => jailed.withLock(at(lockPath), fn),
   };
 }

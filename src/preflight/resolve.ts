@@ -69,6 +69,7 @@ export async function preflight(desired: DesiredState, input: PreflightInput, po
     migrateContainerdMirrors: desired.migrateContainerdMirrors,
     k3sStoreAuthPlaintext: desired.k3sStoreAuthPlaintext,
     ...(desired.k3sStoreAuthPlaintext && input.credentials ? { plaintextAuth: input.credentials } : {}),
+    ...(input.credentials ? { credentialsUser: input.credentials.username } : {}),
   };
   return { resolved, ca, ...(clockSkewMs === undefined ? {} : { clockSkewMs }) };
 }

@@ -4,11 +4,12 @@ import type { JournalEntry } from '../core/journal.js';
 import { containerdRuntime } from './containerd/index.js';
 import { containersRuntime } from './containers/index.js';
 import { dockerRuntime } from './docker/index.js';
+import { k3sRuntime, rke2Runtime } from './k3s/index.js';
 import { unusable, type DockerSession } from './docker/session.js';
 import type { HostPorts, Runtime, RuntimeSession } from './types.js';
 
 // The runtimes regsetup knows. Adding one adds a folder under runtimes/ and a line here.
-export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime, containersRuntime];
+export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime, containersRuntime, k3sRuntime, rke2Runtime];
 
 const answers = (r: Pick<Runtime, 'kind' | 'serves'>, kind: string): boolean => r.kind === kind || (r.serves ?? []).some((k) => k === kind);
 
@@ -23,21 +24,23 @@ export async function detectSessions(host: HostPorts, kinds: readonly string[] =
   return found.flat();
 }
 
-/** Why a session cannot take a join, or undefined when it can. */
-function whyNot(session: RuntimeSession): Error | undefined {
+/** Why a session cannot take a join, or undefined when it can. named: the user asked for this runtime by name. */
+function whyNot(session: RuntimeSession, named = false): Error | undefined {
   if (session.kind === 'docker') return unusable(session as DockerSession);
+  if (named && session.configurableStopped === true) return undefined;
   return session.running ? undefined : refused('ERR_RUNTIME_NOT_RUNNING', `${session.label} is not running`, `Start ${session.label} and run the command again; nothing was changed.`);
 }
 
 /**
  * The sessions a join configures: `auto` = every runtime running on the node; named ones must
- * all be there and running. Refuses (exit 4) when there is nothing to configure.
+ * all be there and running (or, for one that reads its files at start, at least installed).
+ * Refuses (exit 4) when there is nothing to configure.
  */
 export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[]): RuntimeSession[] {
   if (choice.includes('auto')) {
     const usable = sessions.filter((s) => whyNot(s) === undefined);
     if (usable.length > 0) return usable;
-    const first = sessions.map(whyNot).find((e) => e !== undefined);
+    const first = sessions.map((s) => whyNot(s)).find((e) => e !== undefined);
     if (first) throw first;
     throw refused('ERR_NO_RUNTIME', 'no container runtime runs on this host (looked for dockerd, containerd, podman, CRI-O, k3s, rke2)', 'Start the runtime first, or name it with --runtime.');
   }
@@ -45,8 +48,8 @@ export function selectSessions(sessions: readonly RuntimeSession[], choice: read
   for (const kind of new Set(choice)) {
     const of = sessions.filter((s) => answers(s, kind));
     if (of.length === 0) throw refused('ERR_RUNTIME_NOT_FOUND', `--runtime ${kind}: no ${kind} was found on this host`, `Check that ${kind} is installed and running, or leave --runtime out to configure what runs here.`);
-    const usable = of.filter((s) => whyNot(s) === undefined);
-    if (usable.length === 0) throw whyNot(of[0]!)!;
+    const usable = of.filter((s) => whyNot(s, true) === undefined);
+    if (usable.length === 0) throw whyNot(of[0]!, true)!;
     // `--runtime podman --runtime crio` names one session twice.
     picked.push(...usable.filter((s) => !picked.includes(s)));
   }

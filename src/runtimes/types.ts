@@ -53,6 +53,11 @@ export interface RuntimeSession<Snapshot = unknown> {
   readonly label: string;
   /** false: configured on this host but its daemon is not running (leave and status still work). */
   readonly running: boolean;
+  /**
+   * true: a join that names this runtime (`--runtime k3s`) may configure it while it is stopped,
+   * because it reads its files when it starts. `auto` still takes only the running ones.
+   */
+  readonly configurableStopped?: boolean;
   /** Everything plan/unplan/drift need, read before the first write. Registries: those the plan touches. */
   snapshot(registries: readonly string[], journal: Journal): Promise<Snapshot>;
   /** Pure. Refuses (RegsetupError, exit 4) before anything is written when it would break the runtime. */
