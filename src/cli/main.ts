@@ -1,11 +1,9 @@
 import { CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { ExitCode } from '../core/errors.js';
 import { renderError } from './exit.js';
 import { createOutput } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { version } from './version.js';
 
 /** Commander's own exits, as our exit codes: help and version are success, the rest is usage. */
 function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): ExitCode {

@@ -32,6 +32,10 @@ export interface Files {
   /** Sorted names; empty when the directory does not exist. */
   readdir(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
+  /** The target of a symbolic link, as written; undefined when path is missing or not a link. */
+  readLink(path: string): Promise<string | undefined>;
+  /** Make path a symbolic link to target, replacing whatever is there in one rename. */
+  symlinkAtomic(target: string, path: string): Promise<void>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -59,6 +63,8 @@ export interface FsModule {
     mkdir(path: string, options: { recursive: true; mode?: number }): Promise<unknown>;
     readdir(path: string): Promise<unknown[]>;
     unlink(path: string): Promise<void>;
+    readlink(path: string): Promise<string | Buffer>;
+    symlink(target: string, path: string): Promise<void>;
   };
 }
 
@@ -66,6 +72,8 @@ const missing = (error: unknown): boolean => {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
+
+const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 
 export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock: LockOptions = {}): Files {
   const fsp = fsImpl.promises;
@@ -115,7 +123,7 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
     const mode = options.mode ?? before?.mode ?? 0o644;
     const uid = options.uid ?? before?.uid;
     const gid = options.gid ?? before?.gid;
-    const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = tempNameFor(target);
     const handle = await fsp.open(temp, 'wx', 0o600);
     try {
       try {
@@ -140,6 +148,29 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
     await syncDir(dirname(target));
   };
 
+  const readLink = async (path: string): Promise<string | undefined> => {
+    try {
+      return String(await fsp.readlink(path));
+    } catch (error) {
+      // EINVAL: it exists but is not a link.
+      if (missing(error) || (error as NodeJS.ErrnoException).code === 'EINVAL') return undefined;
+      throw error;
+    }
+  };
+
+  // A link cannot be written in place: make it under a temporary name, then rename it over path.
+  const symlinkAtomic = async (target: string, path: string): Promise<void> => {
+    const temp = tempNameFor(path);
+    await fsp.symlink(target, temp);
+    try {
+      await fsp.rename(temp, path);
+    } catch (error) {
+      await fsp.unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncDir(dirname(path));
+  };
+
   const lockOps = lockFileOps(fsp, readText);
   const files: Files = {
     readText,
@@ -158,6 +189,8 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, lock
       }
     },
     exists: async (path) => (await stat(path)) !== undefined,
+    readLink,
+    symlinkAtomic,
     withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, lock),
   };
   return files;

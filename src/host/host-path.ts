@@ -23,6 +23,9 @@ export function rooted(files: Files, root: string | undefined): Files {
     mkdirp: (path, mode) => files.mkdirp(at(path), mode),
     readdir: (path) => files.readdir(at(path)),
     exists: (path) => files.exists(at(path)),
+    // The target is left as given: a link's target is read on the host the tree is for.
+    readLink: (path) => files.readLink(at(path)),
+    symlinkAtomic: (target, path) => files.symlinkAtomic(target, at(path)),
     withLock: (lockPath, fn) => files.withLock(at(lockPath), fn),
   };
 }
