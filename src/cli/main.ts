@@ -1,43 +1,55 @@
-import { CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.js';
-import { renderError } from './exit.js';
-import { createOutput } from './output.js';
-import { buildProgram, type ProgramIo } from './program.js';
+import type { ProgramIo } from './program.js';
 import { version } from './version.js';
 
-/** Commander's own exits, as our exit codes: help and version are success, the rest is usage. */
-function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): ExitCode {
-  if (['commander.helpDisplayed', 'commander.version'].includes(error.code)) return ExitCode.ok;
-  if (error.code === 'commander.help') return ExitCode.usage; // bare `regsetup`: help went to stderr
-  const sub = argv.find((a) => !a.startsWith('-'));
-  const where = sub && error.code !== 'commander.unknownCommand' ? `regsetup ${sub} --help` : 'regsetup --help';
-  const message = error.message.replace(/^error: /, '');
-  if (argv.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${where}'.` } })}\n`);
-  io.stderr.write(`regsetup: ${message}\nSee '${where}'.\n`);
-  return ExitCode.usage;
-}
+// What scripts and configuration management ask most, and what start-up is measured by: answered
+// before commander, the command table and their modules load (commander would print the same).
+const VERSION_ONLY = new Set(['--version', '-V']);
 
 /** Runs one command line and returns its exit code; never throws. */
 export async function runCli(argv: string[], io: Omit<ProgramIo, 'version'>): Promise<ExitCode> {
-  const programIo: ProgramIo = { ...io, version };
-  const program = buildProgram(programIo);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return programIo.result ? await programIo.result : ExitCode.ok;
-  } catch (error) {
-    if (error instanceof CommanderError) return commanderExit(error, programIo, argv);
-    return renderError(error, createOutput(argv.includes('--json'), io));
+  if (argv.length === 1 && VERSION_ONLY.has(argv[0]!)) {
+    io.stdout.write(`${version}\n`);
+    return ExitCode.ok;
   }
+  const { runProgram } = await import('./run-program.js');
+  // Getters, not a spread, which would read them all (see main).
+  return runProgram(argv, {
+    get stdout() {
+      return io.stdout;
+    },
+    get stderr() {
+      return io.stderr;
+    },
+    env: io.env,
+    get stdin() {
+      return io.stdin;
+    },
+    get isTTY() {
+      return io.isTTY;
+    },
+    version,
+  });
 }
 
 /** The process entry point: the only place that sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // Getters: process.stdin, stdout and stderr each build a stream (a socket, for a pipe) on
+  // first read; a run builds only those it uses.
   const code = await runCli(argv, {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
+    get stdout() {
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+    get stdin() {
+      return process.stdin;
+    },
     env: process.env,
-    isTTY: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    get isTTY() {
+      return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+    },
   });
   process.exitCode = code;
 }

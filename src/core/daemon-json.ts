@@ -1,6 +1,6 @@
 import { applyEdits, modify, printParseErrorCode, visit } from 'jsonc-parser';
 import type { FormattingOptions } from 'jsonc-parser';
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput, refused } from './errors.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from './registry-name.js';
 

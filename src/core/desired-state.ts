@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput, isRegsetupError } from './errors.js';
 import { normalizeFingerprint } from './fingerprint.js';
 import { normalizeMirrorUrl, parseRegistry } from './registry-name.js';

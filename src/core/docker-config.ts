@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from './errors.js';
 
 /** ~/.docker/config.json: only the keys regsetup reads are checked; the rest passes through untouched. */

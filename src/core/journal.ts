@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from './errors.js';
 
 // The journal is regsetup's memory of what it changed on this host: `leave` undoes exactly

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseDockerConfig } from '../core/docker-config.js';
 import { RegsetupError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../core/journal.js';
