@@ -4,9 +4,10 @@
 //   dist/sea/regsetup-linux-x64           the executable (Node 24 with the bundle injected)
 //   dist/sea/regsetup-linux-x64.sha256    its checksum, sha256sum's format (for install.sh)
 //   dist/sea/THIRD-PARTY-NOTICES.txt      the licences of what it carries
+//   dist/sea/install.sh                   scripts/install.sh, to publish next to them
 //   dist/sea/regsetup.cjs                 the bundle itself (not shipped; for reading)
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundle } from './sea/bundle.mjs';
@@ -40,6 +41,7 @@ const { code, metafile } = await bundle({ root, version });
 const bundlePath = join(outDir, 'regsetup.cjs');
 await writeIfChanged(bundlePath, code);
 await writeIfChanged(join(outDir, 'THIRD-PARTY-NOTICES.txt'), await notices({ root, metafile }));
+await copyFile(join(root, 'scripts', 'install.sh'), join(outDir, 'install.sh'));
 const { sha256, rebuilt } = await makeExecutable({ node: process.execPath, bundle: bundlePath, exe, workDir: join(outDir, '.build') });
 
 // The executable must answer before anyone ships it: no Node on PATH, no environment.

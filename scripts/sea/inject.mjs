@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 
 // Node's own constant: postject flips this fuse so Node knows a blob was injected.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -24,9 +24,10 @@ const readJson = (path) => readFile(path, 'utf8').then(JSON.parse, () => undefin
  * injecting rewrites a ~120 MB file and takes most of the build's time.
  */
 export async function makeExecutable({ node, bundle, exe, workDir }) {
+  // Paths relative to the bundle's directory (the blob keeps main's path as the script's name).
   const seaConfig = {
-    main: bundle,
-    output: join(workDir, 'sea-prep.blob'),
+    main: basename(bundle),
+    output: relative(dirname(bundle), join(workDir, 'sea-prep.blob')),
     disableExperimentalSEAWarning: true,
     // V8's compiled code for the script, made at build time: the script is not parsed at start.
     useCodeCache: true,
@@ -51,14 +52,16 @@ export async function makeExecutable({ node, bundle, exe, workDir }) {
   const configPath = join(workDir, 'sea-config.json');
   await writeFile(configPath, `${JSON.stringify(seaConfig, null, 2)}\n`);
   // The blob and its code cache belong to one Node build: make it with the Node we inject into.
-  execFileSync(node, ['--experimental-sea-config', configPath], { stdio: 'pipe' }); // it says "Wrote …" on stderr
+  execFileSync(node, ['--experimental-sea-config', configPath], { cwd: dirname(bundle), stdio: 'pipe' }); // it says "Wrote …" on stderr
+  const blob = join(dirname(bundle), seaConfig.output);
+  if ((await readFile(blob)).includes(dirname(bundle))) throw new Error(`${blob} carries a path of this machine`);
 
   const temp = `${exe}.tmp`;
   await rm(temp, { force: true });
   await copyFile(node, temp);
   const postject = createRequire(import.meta.url).resolve('postject/dist/cli.js');
   try {
-    execFileSync(node, [postject, temp, 'NODE_SEA_BLOB', seaConfig.output, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
+    execFileSync(node, [postject, temp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], { stdio: 'pipe' });
   } catch (error) {
     await rm(temp, { force: true });
     throw new Error(`postject failed: ${error.stderr?.toString() || error.message}`, { cause: error });
