@@ -1,14 +1,12 @@
 // docker-credential-regsetup: the docker CLI runs it for every pull, push and login of the
 // registries it serves, so it loads only what an answer needs (no commander, no dockerode;
 // execa only when a backend has to run a program).
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { serveHelper } from '../credentials/protocol.js';
 import { credentialStore } from '../credentials/store.js';
 import { nodeFiles } from '../host/files.js';
 import type { Processes } from '../host/processes.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { version } from './version.js';
 
 const lazyProcesses: Pick<Processes, 'run'> = {
   run: async (...args) => (await import('../host/processes.js')).run(...args),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput } from './errors.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from './registry-name.js';
 

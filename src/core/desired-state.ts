@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput, isRegsetupError } from './errors.js';
 import { normalizeFingerprint } from './fingerprint.js';
 import { parseMirrorFor, UPSTREAM_DOCKER_HUB } from './mirrors.js';

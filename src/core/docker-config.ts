@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from './errors.js';
 import { bomOf, foldKey, keyOf, meaningOf, toView } from './json-bytes.js';
 import { JsonSyntaxError, lineColumn, MAX_JSON_DEPTH, scanJson, type JsonChild, type JsonNode } from './json-scan.js';

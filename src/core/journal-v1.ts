@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from './errors.js';
 
 // Journal version 1, as regsetup 0.1 wrote it (Docker only): one flat entry per registry. It

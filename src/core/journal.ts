@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from './errors.js';
 import { migrateJournalV1 } from './journal-v1.js';
 

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { findKey, type CredentialBackend } from './backend.js';
 import { corrupt, readPrivateJson, writePrivate, type PrivateFilesPorts } from './private-files.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { credentialKey } from '../core/docker-config-edit.js';
 import { badInput, isRegsetupError } from '../core/errors.js';
 import { goDuration, PROVIDER_API_VERSION } from '../core/kubelet-provider-entry.js';

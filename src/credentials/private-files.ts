@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { refused } from '../core/errors.js';
 import type { Files } from '../host/files.js';
 

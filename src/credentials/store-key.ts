@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RegsetupError } from '../core/errors.js';
 import type { Processes } from '../host/processes.js';
 import { corrupt, readPrivate, writePrivate, type PrivateFilesPorts } from './private-files.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Files } from '../host/files.js';
 import type { Processes } from '../host/processes.js';
 import type { CredentialBackend } from './backend.js';

@@ -114,5 +114,26 @@ export function writeOps(fsp: FsModule['promises'], guard: PathGuard) {
     }
   };
 
-  return { writeAtomic, remove, checkWritable, createExclusive };
+  /** Make path a symbolic link to target in one rename, in a directory that passes the rule (the link itself is replaced, never followed). */
+  const symlinkAtomic = async (target: string, path: string): Promise<void> => {
+    const dir = await guard.dir(posix.dirname(path));
+    const temp = posix.join(dir, `.${posix.basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+    await guarded('write', path, () => fsp.symlink(target, temp));
+    try {
+      await guarded('write', path, () => fsp.rename(temp, posix.join(dir, posix.basename(path))));
+    } catch (error) {
+      await fsp.unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  };
+
+  /** Remove a symbolic link regsetup made (the link, never what it points to). */
+  const removeLink = async (path: string): Promise<void> => {
+    const dir = await guard.dir(posix.dirname(path));
+    const at = posix.join(dir, posix.basename(path));
+    const l = await fsp.lstat(at).catch(() => undefined);
+    if (l?.isSymbolicLink()) await guarded('remove', path, () => fsp.unlink(at));
+  };
+
+  return { writeAtomic, remove, checkWritable, createExclusive, symlinkAtomic, removeLink };
 }

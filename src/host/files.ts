@@ -73,6 +73,10 @@ export interface Files {
   exists(path: string): Promise<boolean>;
   /** Where a symbolic link points (as written in the link); undefined when path is no link or does not exist. */
   readLink(path: string): Promise<string | undefined>;
+  /** Make path a symbolic link to target, replacing whatever is there in one rename (its directory passes the rule). */
+  symlinkAtomic(target: string, path: string): Promise<void>;
+  /** Remove a symbolic link (never its target); nothing when path is no link. */
+  removeLink(path: string): Promise<void>;
   /** Run fn while holding an exclusive lock file; RegsetupError ERR_LOCKED after the timeout. */
   withLock<T>(lockPath: string, fn: () => Promise<T>): Promise<T>;
   /** The same port with --root's rule: no symlink at or below root (host-path.ts rooted() uses it). */
@@ -104,6 +108,7 @@ export interface FsModule {
     readdir(path: string): Promise<unknown[]>;
     unlink(path: string): Promise<void>;
     access(path: string, mode: number): Promise<void>;
+    symlink(target: string, path: string): Promise<void>;
   };
 }
 
@@ -116,7 +121,7 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, opti
   const fsp = fsImpl.promises;
   const guard = pathGuard(fsp, { root, trusted: options.trusted });
   const { stat, readBytes } = readOps(fsp);
-  const { writeAtomic, remove, checkWritable, createExclusive } = writeOps(fsp, guard);
+  const { writeAtomic, remove, checkWritable, createExclusive, symlinkAtomic, removeLink } = writeOps(fsp, guard);
   const readText = async (path: string, read?: ReadOptions) => (await readBytes(path, read))?.toString('utf8');
   const lockOps: LockFileOps = {
     create: (path, content) => guarded('lock', path, () => createExclusive(path, content)),
@@ -153,6 +158,8 @@ export function nodeFiles(fsImpl: FsModule = nodeFs as unknown as FsModule, opti
         throw error;
       }
     },
+    symlinkAtomic,
+    removeLink,
     withLock: (lockPath, fn) => withLockFile(fsp, lockOps, lockPath, fn, options),
     under: (jail) => nodeFiles(fsImpl, options, jail),
   };

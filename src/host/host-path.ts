@@ -30,6 +30,8 @@ export function rooted(files: Files, root: string | undefined): Files {
     readdir: (path) => jailed.readdir(at(path)),
     exists: (path) => jailed.exists(at(path)),
     readLink: (path) => jailed.readLink(at(path)),
+    symlinkAtomic: (target, path) => jailed.symlinkAtomic(target, at(path)),
+    removeLink: (path) => jailed.removeLink(at(path)),
     withLock: (lockPath, fn) => jailed.withLock(at(lockPath), fn),
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { regsetup } from './helpers/cli.js';
+import { regsetup, regsetupCommand } from './helpers/cli.js';
 import {
   backupHostState,
   CERTS_D,
@@ -32,7 +32,6 @@ import {
 type Finding = { id: string; severity: string; registry?: string; seen: string; cause: string; fix: string; fixable: boolean };
 
 const STATE_DIR = '/var/lib/regsetup';
-const bin = fileURLToPath(new URL('../../bin/regsetup', import.meta.url));
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const errors = (json: { findings: Finding[] }) => json.findings.filter((f) => f.severity === 'error');
 const byId = (json: { findings: Finding[] }, id: string) => json.findings.find((f) => f.id === id);
@@ -167,7 +166,7 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     const session = `regsetup-doctor-${process.pid}`;
     const dir = await mkdtemp(join(tmpdir(), 'doctor-tty-'));
     const env = `/usr/bin/env DOCKER_CONFIG=${cfg.dir} PATH=${cfg.env.PATH} REGSETUP_PASSWORD=${admin().password}`;
-    const command = `cd ${repo} && ${env} ${process.execPath} ${bin} doctor ${lab.hosts.group} --username admin --ca-url ${lab.caUrl}; echo $? > ${dir}/rc; sleep 30`;
+    const command = `cd ${repo} && ${env} ${regsetupCommand().join(' ')} doctor ${lab.hosts.group} --username admin --ca-url ${lab.caUrl}; echo $? > ${dir}/rc; sleep 30`;
     const pane = async () => (await execa('tmux', ['capture-pane', '-p', '-J', '-S', '-200', '-t', session])).stdout;
     const waitFor = async (re: RegExp, ms = 60_000) => {
       const deadline = Date.now() + ms;

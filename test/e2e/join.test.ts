@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { regsetup } from './helpers/cli.js';
+import { regsetup, regsetupCommand } from './helpers/cli.js';
 import {
   backupHostState,
   buildTestImage,
@@ -32,7 +32,6 @@ const DAEMON_JSON = '/etc/docker/daemon.json';
 const KEEP_IMAGE = 'hub.regsetup.test/library/alpine:latest';
 const STATE_DIR = '/var/lib/regsetup';
 const labScript = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
-const bin = fileURLToPath(new URL('../../bin/regsetup', import.meta.url));
 
 const WRAPPER = '/usr/local/bin/docker-credential-regsetup';
 
@@ -241,7 +240,8 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
         : ['leave', lab.hosts.basic, '--yes'];
     const states = new Set<string>();
     for (let i = 0; i < 16; i++) {
-      const child = spawn(process.execPath, [bin, ...args(i % 2 === 0 ? 'join' : 'leave')], { stdio: 'ignore' });
+      const [file, ...pre] = regsetupCommand();
+      const child = spawn(file!, [...pre, ...args(i % 2 === 0 ? 'join' : 'leave')], { stdio: 'ignore' });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await sleep(150 + Math.floor(Math.random() * 700));
       child.kill('SIGKILL');

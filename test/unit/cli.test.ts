@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
@@ -29,6 +30,14 @@ describe('regsetup CLI', () => {
   ])('%j exits %i', async (argv, expected) => {
     expect((await cli(...argv)).code).toBe(expected);
   });
+
+  it.each([['--version'], ['-V'], ['--json', '--version'], ['--version', '--yes']])(
+    '%j prints the package version alone (the short path and commander agree)',
+    async (...argv) => {
+      const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      expect(await cli(...argv)).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    },
+  );
 
   it('prints a one-line usage error with a pointer to --help', async () => {
     const { stderr } = await cli('join');

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { RegsetupError } from '../../src/core/errors.js';
 import { nodeFiles, type LockOptions } from '../../src/host/files.js';
 import { resolveHostPath, rooted } from '../../src/host/host-path.js';
+import { linkSafe } from '../fakes/link-safe-memfs.js';
 
 function setup(tree: Record<string, string> = {}, lock: LockOptions = {}) {
   const { fs, vol } = memfs(tree);
-  return { fs, vol, files: nodeFiles(fs, lock) };
+  return { fs, vol, files: nodeFiles(linkSafe(fs), lock) };
 }
 
 describe('writeAtomic', () => {
@@ -68,6 +69,42 @@ describe('reads', () => {
     expect((await files.stat('/etc/docker/certs.d/reg:5000'))?.isDirectory).toBe(true);
     await files.remove('/etc/docker/certs.d', { recursive: true });
     expect(await files.exists('/etc/docker/certs.d')).toBe(false);
+  });
+});
+
+describe('links', () => {
+  it.each([
+    { name: 'a link', make: (fs: ReturnType<typeof memfs>['fs']) => fs.symlinkSync('/opt/regsetup', '/usr/local/bin/x'), link: '/opt/regsetup' },
+    { name: 'a relative link', make: (fs: ReturnType<typeof memfs>['fs']) => fs.symlinkSync('regsetup', '/usr/local/bin/x'), link: 'regsetup' },
+    { name: 'a dangling link', make: (fs: ReturnType<typeof memfs>['fs']) => fs.symlinkSync('/nowhere', '/usr/local/bin/x'), link: '/nowhere' },
+    { name: 'a file', make: (fs: ReturnType<typeof memfs>['fs']) => fs.writeFileSync('/usr/local/bin/x', '#!'), link: undefined },
+    { name: 'nothing', make: () => undefined, link: undefined },
+  ])('readLink of $name', async ({ make, link }) => {
+    const { fs, files } = setup({ '/usr/local/bin/.keep': '', '/opt/regsetup': 'ELF' });
+    make(fs);
+    expect(await files.readLink('/usr/local/bin/x')).toBe(link);
+  });
+
+  it.each([
+    { name: 'nothing', before: undefined },
+    { name: 'a file', before: 'file' },
+    { name: 'another link', before: 'link' },
+  ])('symlinkAtomic replaces $name, leaving no temporary behind and the old target untouched', async ({ before }) => {
+    const { fs, files } = setup({ '/usr/local/bin/.keep': '', '/opt/old': 'old binary', '/opt/regsetup': 'ELF' });
+    if (before === 'file') fs.writeFileSync('/usr/local/bin/x', '#!/bin/sh');
+    if (before === 'link') fs.symlinkSync('/opt/old', '/usr/local/bin/x');
+    await files.symlinkAtomic('/opt/regsetup', '/usr/local/bin/x');
+    expect(fs.readlinkSync('/usr/local/bin/x')).toBe('/opt/regsetup');
+    expect(await files.readdir('/usr/local/bin')).toEqual(['.keep', 'x']);
+    expect(fs.readFileSync('/opt/old', 'utf8')).toBe('old binary');
+  });
+
+  it('under --root, the link goes into the tree and keeps its target as given', async () => {
+    const { fs, files } = setup({ '/scratch/usr/local/bin/.keep': '' });
+    const tree = rooted(files, '/scratch');
+    await tree.symlinkAtomic('/usr/local/bin/regsetup', '/usr/local/bin/docker-credential-regsetup');
+    expect(fs.readlinkSync('/scratch/usr/local/bin/docker-credential-regsetup')).toBe('/usr/local/bin/regsetup');
+    expect(await tree.readLink('/usr/local/bin/docker-credential-regsetup')).toBe('/usr/local/bin/regsetup');
   });
 });
 

@@ -1,5 +1,5 @@
 import type { CallOptions, Client, ServiceError } from '@grpc/grpc-js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput } from '../../core/errors.js';
 import { authConfig, type CriAuth } from './cri-auth.js';
 import { criError, type CallSite } from './cri-errors.js';

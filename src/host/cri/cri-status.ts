@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // What containerd's CRI puts in StatusResponse.info (Status{verbose: true}, what `crictl info`
 // prints), from containerd's source (internal/cri/server/status.go; pkg/cri/server in 1.x):

@@ -4,7 +4,7 @@ import type { RuntimePlan } from '../../core/plan-types.js';
 import { criClient, type CriClient } from '../../host/cri/cri-client.js';
 import { rooted } from '../../host/host-path.js';
 import { restartProcess, serviceOf, type ServiceOf } from '../../host/service-restart.js';
-import { selfCommand } from '../../host/self.js';
+import { selfCommand } from '../../host/self-install.js';
 import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
 import { confirmContainerd, type ContainerdExpect } from './confirm.js';
 import { DEFAULT_HOSTS_ROOT, registrySettings } from './config.js';

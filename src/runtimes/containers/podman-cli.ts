@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Processes, RunOptions } from '../../host/processes.js';
 
 // podman as a process (src/host/processes.ts): the few commands regsetup runs, their JSON read

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused } from '../../core/errors.js';
 import { atLine, hintFor, lineOfPath, parseToml } from './toml-text.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { journalFileSchema, type RuntimeRecord } from '../../core/journal.js';
 import type { PlannedRecord } from '../../core/plan-types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // What a join added to registries.yaml, entry by entry, so leave removes exactly that and keeps
 // everything that was there before (or was added by hand since). Never a secret: for auth only

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { refused, type RegsetupError } from '../../core/errors.js';
 
 // registries.yaml as k3s reads it (rancher/wharfie pkg/registries: mirrors.<name>.{endpoint,rewrite},

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { seaEnv, seaPath } from './sea.js';
 
 const bin = fileURLToPath(new URL('../../../bin/regsetup', import.meta.url));
 
@@ -11,14 +12,27 @@ export interface CliResult {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** Runs bin/regsetup exactly as a user would (corepack's e2e style), on this test's Node. */
-export async function regsetup(args: string[], opts: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [bin, ...args], {
-    input: opts.input ?? '',
-    env: { REGSETUP_DEBUG: '', ...opts.env },
-    reject: false,
-    timeout: opts.timeoutMs ?? 120_000,
-  });
+export interface CliOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** The command line that starts regsetup in this run's mode, for tests that spawn it themselves. */
+export const regsetupCommand = (): string[] => (process.env.REGSETUP_E2E_BIN === 'sea' ? [seaPath()] : [process.execPath, bin]);
+
+/**
+ * Runs regsetup exactly as a user would (corepack's e2e style): bin/regsetup on this test's
+ * Node, or with REGSETUP_E2E_BIN=sea the single executable (dist/sea), under `env -i` with
+ * PATH=/usr/bin:/bin and only the variables the test passes.
+ */
+export async function regsetup(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const sea = process.env.REGSETUP_E2E_BIN === 'sea';
+  const env = { REGSETUP_DEBUG: '', ...opts.env };
+  const common = { input: opts.input ?? '', reject: false, timeout: opts.timeoutMs ?? 120_000 } as const;
+  const result = sea
+    ? await execa(seaPath(), args, { ...common, env: seaEnv(env), extendEnv: false })
+    : await execa(process.execPath, [bin, ...args], { ...common, env });
   let json: unknown;
   if (args.includes('--json')) {
     try {
