@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { refused } from '../core/errors.js';
 import { journalPath, parseJournal } from '../core/journal.js';
-import { isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan } from '../core/plan-types.js';
+import { contentBytes, isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan } from '../core/plan-types.js';
 import { sleep as realSleep, type Clock, type Sleep } from '../host/clock.js';
 import type { Files } from '../host/files.js';
 import { rooted } from '../host/host-path.js';
@@ -99,7 +99,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   const dir = actions.length === 0 ? '(no backup: no host file changes)' : await backupDir(files, stateDir, ports.clock.now());
   const originals = actions.length === 0 ? [] : await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
   const journalBefore = await files.readText(journalFile);
-  if (actions.length > 0) log(`backed up ${originals.filter((o) => o.text !== undefined).length} file(s) to ${dir}`);
+  if (actions.length > 0) log(`backed up ${originals.filter((o) => o.bytes !== undefined).length} file(s) to ${dir}`);
 
   const activated = new Set<string>();
   const written = new Set<string>();
@@ -114,7 +114,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       written.add(action.path);
       if (action.kind === 'write-file') {
         await files.mkdirp(dirname(action.path), 0o755);
-        await files.writeAtomic(action.path, action.after, { mode: action.mode });
+        await files.writeAtomic(action.path, contentBytes(action.after, action.encoding), { mode: action.mode });
       } else {
         await files.remove(action.path);
         // A directory that held nothing but our file (certs.d/<host>/): leave no empty directory behind.
@@ -173,8 +173,8 @@ async function pruneCreatedDirs(files: Files, journalText: string | undefined, j
 /** After the runtime confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
 async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): Promise<Set<string>> {
   const removed = new Set<string>();
-  for (const { path, ifContent, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
-    if ((await files.readText(path)) !== ifContent) continue;
+  for (const { path, ifContent, encoding, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
+    if ((await readAs(files, path, encoding)) !== ifContent) continue;
     await files.remove(path);
     removed.add(path);
     log(`removed ${path}: ${reason}`);
@@ -185,7 +185,11 @@ async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): P
 /** A file that changed since the snapshot (writing now would lose that change), if any. */
 async function staleFile(files: Files, plan: Plan): Promise<string | undefined> {
   for (const action of planActions(plan)) {
-    if ((await files.readText(action.path)) !== action.before) return action.path;
+    if ((await readAs(files, action.path, action.encoding)) !== action.before) return action.path;
   }
   return undefined;
 }
+
+/** A file as the plan holds it: UTF-8 text, or one char per byte for a byte view. */
+const readAs = async (files: Files, path: string, encoding: 'latin1' | undefined): Promise<string | undefined> =>
+  (await files.readBytes(path))?.toString(encoding ?? 'utf8');

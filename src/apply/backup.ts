@@ -7,8 +7,8 @@ import type { Files } from '../host/files.js';
 
 export interface Original {
   path: string;
-  /** undefined: the file did not exist, so rolling back removes it. */
-  text?: string;
+  /** undefined: the file did not exist, so rolling back removes it. Bytes, not text: a file that is not UTF-8 comes back unchanged. */
+  bytes?: Buffer;
   stat?: { mode: number; uid: number; gid: number };
   /** Where the on-disk copy is, when there was a file to copy. */
   backupPath?: string;
@@ -31,8 +31,8 @@ export async function backupDir(files: Files, stateDir: string, now: number): Pr
 export async function backUp(files: Files, dir: string, paths: readonly string[]): Promise<Original[]> {
   const originals: Original[] = [];
   for (const path of paths) {
-    const text = await files.readText(path);
-    if (text === undefined) {
+    const bytes = await files.readBytes(path);
+    if (bytes === undefined) {
       originals.push({ path });
       continue;
     }
@@ -40,14 +40,14 @@ export async function backUp(files: Files, dir: string, paths: readonly string[]
     const backupPath = `${dir}${path.startsWith('/') ? '' : '/'}${path}`;
     await files.mkdirp(dirname(backupPath), 0o700);
     // Backups may hold a daemon.json with secrets in it one day (proxies, auth): root only.
-    await files.writeAtomic(backupPath, text, { mode: 0o600 });
-    originals.push({ path, text, backupPath, ...(stat === undefined ? {} : { stat: { mode: stat.mode, uid: stat.uid, gid: stat.gid } }) });
+    await files.writeAtomic(backupPath, bytes, { mode: 0o600 });
+    originals.push({ path, bytes, backupPath, ...(stat === undefined ? {} : { stat: { mode: stat.mode, uid: stat.uid, gid: stat.gid } }) });
   }
   return originals;
 }
 
 /** Put one original back, atomically and with its mode and owner; remove a file that was new. */
 export async function restoreOne(files: Files, original: Original): Promise<void> {
-  if (original.text === undefined) await files.remove(original.path);
-  else await files.writeAtomic(original.path, original.text, original.stat ?? {});
+  if (original.bytes === undefined) await files.remove(original.path);
+  else await files.writeAtomic(original.path, original.bytes, original.stat ?? {});
 }

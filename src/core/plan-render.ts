@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import type { FileAction, Plan, RuntimePlan } from './plan-types.js';
+import { readable, type FileAction, type Plan, type RuntimePlan } from './plan-types.js';
 
 // What `plan` / `join --dry-run` print: a unified diff of every file, runtime by runtime, then how
 // each runtime learns of it. The same words go to the JSON (`activation`: none | reload | restart).
@@ -14,8 +14,8 @@ export function actionDiff(action: FileAction): string {
   const shown = action.kind === 'write-file' ? action.shown : undefined;
   if (action.secret && shown === undefined) return `--- ${action.path}\n+++ ${action.path}\n(contents not shown: the file holds a secret)\n`;
   // A secret file with a masked rendering shows that: the change, never the secret.
-  const before = shown ? shown.before : action.before;
-  const after = shown ? shown.after : action.kind === 'write-file' ? action.after : undefined;
+  const before = shown ? shown.before : readable(action.before, action.encoding);
+  const after = shown ? shown.after : action.kind === 'write-file' ? readable(action.after, action.encoding) : undefined;
   return createTwoFilesPatch(
     before === undefined ? '/dev/null' : action.path,
     after === undefined ? '/dev/null' : action.path,

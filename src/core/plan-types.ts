@@ -54,13 +54,17 @@ export type FileAction =
       secret?: boolean;
       /** For a secret file: what a diff may show instead, the same texts with every secret masked. */
       shown?: { before?: string; after: string };
+      /** How `before`/`after` stand for the file's bytes: absent is UTF-8 text; 'latin1' is one char per byte, so a file that is not valid UTF-8 is compared and restored byte for byte. */
+      encoding?: 'latin1';
     }
-  | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean };
+  | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean; encoding?: 'latin1' };
 
 /** A file to remove once the runtime has confirmed the plan, if it still reads `ifContent`. */
 export interface Cleanup {
   path: string;
   ifContent: string;
+  /** As FileAction.encoding. */
+  encoding?: 'latin1';
   reason: string;
 }
 
@@ -124,3 +128,10 @@ export const planActions = (plan: Plan): FileAction[] => plan.runtimes.flatMap((
 /** Nothing to write, nothing to record, nobody to signal: "already up to date". */
 export const isEmptyPlan = (plan: Plan): boolean =>
   plan.journal === undefined && plan.runtimes.every((r) => r.actions.length === 0 && r.activation === 'none');
+
+/** The bytes an action's text stands for. */
+export const contentBytes = (text: string, encoding: 'latin1' | undefined): Buffer => Buffer.from(text, encoding ?? 'utf8');
+
+/** An action's before/after as a person reads it (a byte view decoded as UTF-8). */
+export const readable = (text: string | undefined, encoding: 'latin1' | undefined): string | undefined =>
+  text === undefined || encoding === undefined ? text : Buffer.from(text, 'latin1').toString('utf8');

@@ -48,7 +48,7 @@ afterAll(() => {
   console.info(`fuzz corpus (seed ${SEED}): ${total} inputs\n${lines.join('\n')}`);
 });
 
-describe('fuzz corpus', () => {
+describe('fuzz corpus', { timeout: 60_000 }, () => {
   it('daemon.json: parse and edit on memfs, for every dockerd version class', async () => {
     const stats = (all['daemon.json'] = newStats());
     const versions = ['20.10.24+dfsg1', '24.0.7', undefined];

@@ -200,7 +200,7 @@ describe('planLeave', () => {
     const plan = planLeave(afterPlan(bare, joinPlan), 'nexus.example.com', NOW);
     const emptied = writeOf(plan, DAEMON_JSON)!.after;
     expect(JSON.parse(emptied)).toEqual({ 'registry-mirrors': [] });
-    expect(dockerPart(plan).cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, reason: expect.stringContaining('join created it') }]);
+    expect(dockerPart(plan).cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, encoding: 'latin1', reason: expect.stringContaining('join created it') }]);
     expect(renderPlanDiff(plan)).toContain(`remove ${DAEMON_JSON}`);
   });
 

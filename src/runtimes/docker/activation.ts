@@ -1,4 +1,5 @@
 import { parseDaemonJson } from '../../core/daemon-json.js';
+import type { DaemonJsonOptions } from '../../core/daemon-json-encoding.js';
 import type { RestartPolicy } from '../../core/desired-state.js';
 import { refused } from '../../core/errors.js';
 import type { Activation } from '../../core/plan-types.js';
@@ -23,9 +24,9 @@ export const RELOADABLE_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Top-level keys whose value differs between two daemon.json texts (undefined = no file). */
-export function changedKeys(before: string | undefined, after: string, source: string): string[] {
-  const a = parseDaemonJson(before ?? '', source);
-  const b = parseDaemonJson(after, source);
+export function changedKeys(before: string | Uint8Array | undefined, after: string | Uint8Array, source: string, options: DaemonJsonOptions = {}): string[] {
+  const a = parseDaemonJson(before ?? '', source, options);
+  const b = parseDaemonJson(after, source, options);
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key])).sort();
 }

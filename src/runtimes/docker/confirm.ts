@@ -1,4 +1,5 @@
 import { parseDaemonJson } from '../../core/daemon-json.js';
+import type { DaemonJsonOptions } from '../../core/daemon-json-encoding.js';
 import { normalizeMirrorUrl, parseInsecureEntry } from '../../core/registry-name.js';
 import type { Clock, Sleep } from '../../host/clock.js';
 import type { DockerApi, DockerInfo } from '../../host/docker-api.js';
@@ -30,9 +31,9 @@ function insecureList(obj: Record<string, unknown>): string[] | undefined {
 }
 
 /** What `docker info` must show once dockerd has read `after` (having run with `before`). */
-export function expectedFrom(before: string | undefined, after: string): Expected {
-  const now = parseDaemonJson(after);
-  const was = before === undefined ? {} : parseDaemonJson(before);
+export function expectedFrom(before: string | Uint8Array | undefined, after: string | Uint8Array, options: DaemonJsonOptions = {}): Expected {
+  const now = parseDaemonJson(after, 'daemon.json', options);
+  const was = before === undefined ? {} : parseDaemonJson(before, 'daemon.json', options);
   const mirrors = now['registry-mirrors'];
   const insecure = insecureList(now) ?? [];
   return {

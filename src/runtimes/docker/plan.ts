@@ -8,7 +8,7 @@ import type { PlanContext } from '../types.js';
 import { activationDetail, changedKeys, decideActivation, refuseFlagConflicts } from './activation.js';
 import { expectedFrom } from './confirm.js';
 import type { DockerRecord, PlannedDockerRecord } from './record.js';
-import { caPath, certsFile, type DockerSnapshot } from './snapshot.js';
+import { byteView, caPath, certsFile, daemonJsonSource, type DockerSnapshot } from './snapshot.js';
 
 export interface DockerSessionInfo {
   id: string;
@@ -52,10 +52,12 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
   }
 
   const path = snapshot.daemonJsonPath;
-  const edit = editDaemonJson(snapshot.daemonJsonText ?? '', { addMirrors: hubMirrors(desired.mirrors), addInsecure: desired.insecure ? hosts : [] }, path);
-  const keys = edit.changed ? changedKeys(snapshot.daemonJsonText, edit.text, path) : [];
+  const source = daemonJsonSource(snapshot);
+  const opts = snapshot.dockerd.version ? { dockerdVersion: snapshot.dockerd.version } : {};
+  const edit = editDaemonJson(source ?? '', { addMirrors: hubMirrors(desired.mirrors), addInsecure: desired.insecure ? hosts : [] }, path, opts);
+  const keys = edit.changed ? changedKeys(source, edit.bytes, path, opts) : [];
   if (edit.changed) {
-    const problems = validateDaemonJson(parseDaemonJson(edit.text, path));
+    const problems = validateDaemonJson(parseDaemonJson(edit.bytes, path, opts));
     if (problems.length > 0) {
       throw refused('ERR_DAEMON_JSON_INVALID', `${path} would hold entries dockerd refuses:\n  ${problems.join('\n  ')}`, `Fix them in ${path} first.`);
     }
@@ -64,8 +66,9 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
     actions.push({
       kind: 'write-file',
       path,
-      ...(snapshot.daemonJsonText === undefined ? {} : { before: snapshot.daemonJsonText }),
-      after: edit.text,
+      ...(source === undefined ? {} : { before: byteView(source) }),
+      after: byteView(edit.bytes),
+      encoding: 'latin1',
       mode: snapshot.daemonJsonStat?.mode ?? 0o644,
       reason: `add ${what.join(', ')}`,
     });
@@ -97,7 +100,7 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
     unchanged,
     activation: decision.activation,
     ...activationDetail(decision.activation),
-    ...(edit.changed ? { expect: expectedFrom(snapshot.daemonJsonText, edit.text), expectBefore: expectedFrom(undefined, snapshot.daemonJsonText ?? '') } : {}),
+    ...(edit.changed ? { expect: expectedFrom(source, edit.bytes, opts), expectBefore: expectedFrom(undefined, source ?? '', opts) } : {}),
     warnings,
     record,
   };

@@ -7,7 +7,7 @@ import type { DockerSnapshot } from './snapshot.js';
 // The file half of a DockerSnapshot, read the way apply will later check it. The session adds
 // what needs processes and the Docker API: flagSources and the dockerd facts.
 
-export type DockerFileSnapshot = Pick<DockerSnapshot, 'daemonJsonPath' | 'daemonJsonText' | 'daemonJsonStat' | 'certsDir' | 'existingCaFiles' | 'backups'>;
+export type DockerFileSnapshot = Pick<DockerSnapshot, 'daemonJsonPath' | 'daemonJsonText' | 'daemonJsonBytes' | 'daemonJsonStat' | 'certsDir' | 'existingCaFiles' | 'backups'>;
 
 export interface ReadDockerFilesOptions {
   daemonJsonPath: string;
@@ -52,11 +52,12 @@ export async function readDockerFiles(files: Files, o: ReadDockerFilesOptions): 
     }
   }
 
-  const daemonJsonText = await files.readText(o.daemonJsonPath);
+  const daemonJsonBytes = await files.readBytes(o.daemonJsonPath);
+  const daemonJsonText = daemonJsonBytes?.toString('utf8');
   const stat = daemonJsonText === undefined ? undefined : await files.stat(o.daemonJsonPath);
   return {
     daemonJsonPath: o.daemonJsonPath,
-    ...(daemonJsonText === undefined ? {} : { daemonJsonText }),
+    ...(daemonJsonText === undefined ? {} : { daemonJsonText, daemonJsonBytes: daemonJsonBytes! }),
     ...(stat === undefined ? {} : { daemonJsonStat: { mode: stat.mode, uid: stat.uid, gid: stat.gid } }),
     certsDir: o.certsDir,
     existingCaFiles,

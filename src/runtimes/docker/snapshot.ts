@@ -16,6 +16,8 @@ export interface DockerSnapshot {
   daemonJsonPath: string;
   /** undefined when the file does not exist. */
   daemonJsonText?: string;
+  /** The file's bytes, which the edit keeps where it does not change them (invalid UTF-8 included). */
+  daemonJsonBytes?: Buffer;
   daemonJsonStat?: { mode: number; uid: number; gid: number };
   /** e.g. /etc/docker/certs.d (rootless: ~/.config/docker/certs.d). */
   certsDir: string;
@@ -47,3 +49,12 @@ export function certsFile(snapshot: Pick<DockerSnapshot, 'certsDir' | 'existingC
   if (hostPort === undefined || name === undefined || rest.length > 0) return undefined;
   return snapshot.existingCaFiles[hostPort]?.[name];
 }
+
+/** daemon.json as the planner edits it: the bytes read from disk while they still are the text (a snapshot built by hand has text only). */
+export function daemonJsonSource(s: Pick<DockerSnapshot, 'daemonJsonText' | 'daemonJsonBytes'>): Buffer | undefined {
+  if (s.daemonJsonText === undefined) return undefined;
+  return s.daemonJsonBytes !== undefined && s.daemonJsonBytes.toString('utf8') === s.daemonJsonText ? s.daemonJsonBytes : Buffer.from(s.daemonJsonText, 'utf8');
+}
+
+/** A byte view (one char per byte, latin1): how a daemon.json action carries bytes it must not re-encode. */
+export const byteView = (b: Buffer): string => b.toString('latin1');

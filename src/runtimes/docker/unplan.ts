@@ -7,7 +7,7 @@ import { activationDetail, changedKeys, decideActivation } from './activation.js
 import { expectedFrom } from './confirm.js';
 import type { DockerSessionInfo } from './plan.js';
 import type { DockerRecord } from './record.js';
-import { certsFile, type DockerSnapshot } from './snapshot.js';
+import { byteView, certsFile, daemonJsonSource, type DockerSnapshot } from './snapshot.js';
 
 /**
  * Undo exactly what the record says a join did for dockerd: remove the daemon.json entries it
@@ -37,22 +37,24 @@ export function unplanDocker(session: DockerSessionInfo, snapshot: DockerSnapsho
   if (record.daemonJsonPath !== path) {
     warnings.push(`${ctx.registry} was joined with ${record.daemonJsonPath}, but dockerd now reads ${path}: removing the entries from ${path}.`);
   }
-  const edit = editDaemonJson(snapshot.daemonJsonText ?? '', { removeMirrors: record.added.mirrors, removeInsecure: record.added.insecure }, path);
+  const source = daemonJsonSource(snapshot);
+  const opts = snapshot.dockerd.version ? { dockerdVersion: snapshot.dockerd.version } : {};
+  const edit = editDaemonJson(source ?? '', { removeMirrors: record.added.mirrors, removeInsecure: record.added.insecure }, path, opts);
   const gone = [...record.added.mirrors, ...record.added.insecure].length - [...edit.removed.mirrors, ...edit.removed.insecure].length;
   if (gone > 0) warnings.push(`${gone} entr${gone === 1 ? 'y' : 'ies'} join added to ${path} had already been removed.`);
   let keys: string[] = [];
-  if (edit.changed && snapshot.daemonJsonText !== undefined) {
-    keys = changedKeys(snapshot.daemonJsonText, edit.text, path);
+  if (edit.changed && source !== undefined) {
+    keys = changedKeys(source, edit.bytes, path, opts);
     const what = [...edit.removed.mirrors.map((m) => `mirror ${m}`), ...edit.removed.insecure.map((h) => `insecure registry ${h}`)];
     // An emptied list stays as [] (editDaemonJson): on SIGHUP dockerd keeps a setting whose key is absent.
-    actions.push({ kind: 'write-file', path, before: snapshot.daemonJsonText, after: edit.text, mode: snapshot.daemonJsonStat?.mode ?? 0o644, reason: `remove ${what.join(', ')}` });
+    actions.push({ kind: 'write-file', path, before: byteView(source), after: byteView(edit.bytes), encoding: 'latin1', mode: snapshot.daemonJsonStat?.mode ?? 0o644, reason: `remove ${what.join(', ')}` });
   } else {
     unchanged.push(path);
   }
 
   const decision = decideActivation(keys, ctx.restart ?? 'auto', snapshot.dockerd);
   warnings.push(...decision.warnings);
-  const emptied = edit.changed && record.createdDaemonJson === true && onlyEmptyLists(edit.text, path);
+  const emptied = edit.changed && record.createdDaemonJson === true && onlyEmptyLists(edit.bytes, path);
   return {
     runtime: session.id,
     kind: 'docker',
@@ -61,17 +63,17 @@ export function unplanDocker(session: DockerSessionInfo, snapshot: DockerSnapsho
     unchanged,
     activation: decision.activation,
     ...activationDetail(decision.activation),
-    ...(edit.changed && snapshot.daemonJsonText !== undefined
-      ? { expect: expectedFrom(snapshot.daemonJsonText, edit.text), expectBefore: expectedFrom(undefined, snapshot.daemonJsonText) }
+    ...(edit.changed && source !== undefined
+      ? { expect: expectedFrom(source, edit.bytes, opts), expectBefore: expectedFrom(undefined, source, opts) }
       : {}),
     warnings,
     record: null,
-    ...(emptied ? { cleanup: [{ path, ifContent: edit.text, reason: 'join created it; nothing else is in it' }] } : {}),
+    ...(emptied ? { cleanup: [{ path, ifContent: byteView(edit.bytes), encoding: 'latin1' as const, reason: 'join created it; nothing else is in it' }] } : {}),
   };
 }
 
 /** Nothing left but the lists leave emptied: the file says no more than no file would. */
-function onlyEmptyLists(text: string, path: string): boolean {
+function onlyEmptyLists(text: string | Uint8Array, path: string): boolean {
   const config = parseDaemonJson(text, path);
   return Object.entries(config).every(([key, value]) => ['registry-mirrors', 'insecure-registries'].includes(key) && Array.isArray(value) && value.length === 0);
 }
