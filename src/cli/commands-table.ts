@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { ExitCode, RegsetupError } from '../core/errors.js';
 import { caOptions, credentialOptions, dockerConfigOption, joinOptions, runtimeOption, verifyOptions } from './options.js';
 import type { ProtocolIo } from './kubelet-provider-main.js';
 import type { Runner } from './context.js';
+
+// core/desired-file.ts has it too; not imported here: it would load yaml for `--version`.
+const DEFAULT_DESIRED_FILE = '/etc/regsetup/regsetup.yaml';
 
 /** Each command's code is imported only when that command runs: `--version` stays cheap. */
 type Loader = () => Promise<{ run: Runner }>;
@@ -16,15 +18,6 @@ export interface CommandSpec {
   configure?: (cmd: Command) => Command;
 }
 
-const notYet = (name: string): Loader => async () => ({
-  run: async () => {
-    throw new RegsetupError('ERR_NOT_AVAILABLE', `\`regsetup ${name}\` is not available yet in this version`, {
-      hint: 'See README.md for what this version can do.',
-      exitCode: ExitCode.unexpected,
-    });
-  },
-});
-
 /**
  * Hidden entries that speak another program's protocol on stdin/stdout: no global flags, no
  * --json, not in --help. They return their exit code.
@@ -37,11 +30,19 @@ export const protocolEntries: Record<string, () => Promise<{ main: (argv: string
 export const specs: CommandSpec[] = [
   {
     name: 'join',
-    args: '<registry>',
+    args: '[registry]',
     summary: 'configure this host for a registry, reload the daemon, and verify',
-    examples: ['echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json'],
+    examples: [
+      'echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json',
+      'regsetup join nexus.example.com --profile https://nexus.example.com/regsetup.json --ca-fingerprint sha256:3f… --yes --save',
+      'regsetup join --config /etc/regsetup/regsetup.yaml --yes',
+    ],
     load: () => import('./commands/join.js'),
-    configure: joinOptions,
+    configure: (c) =>
+      joinOptions(c)
+        .option('--save', 'add (or update) the registry in the desired-state file (--config), comments kept')
+        .option('--config <file>', `the desired-state file: without <registry>, join every registry it lists (default with --save: ${DEFAULT_DESIRED_FILE})`)
+        .option('--profile <url>', "take the registry team's published profile (mirrors, push registry, runtimes, CA URL), trusted only through the --ca-fingerprint CA"),
   },
   {
     name: 'plan',
@@ -106,7 +107,10 @@ export const specs: CommandSpec[] = [
     examples: ['regsetup leave nexus.example.com --yes', 'regsetup leave nexus.example.com --dry-run'],
     load: () => import('./commands/leave.js'),
     configure: (c) =>
-      runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes').option('--dry-run', 'print what would be undone, change nothing'),
+      runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes')
+        .option('--dry-run', 'print what would be undone, change nothing')
+        .option('--save', 'also remove the registry from the desired-state file (--config)')
+        .option('--config <file>', 'the desired-state file', DEFAULT_DESIRED_FILE),
   },
   {
     name: 'status',
@@ -116,9 +120,37 @@ export const specs: CommandSpec[] = [
   },
   {
     name: 'agent',
-    summary: 'keep this host converged on a desired state (long-running)',
-    examples: ['regsetup agent --config /etc/regsetup/regsetup.yaml'],
-    load: notYet('agent'),
-    configure: (c) => c.option('--config <file>', 'desired state file', '/etc/regsetup/regsetup.yaml'),
+    args: '[action]',
+    summary: 'keep this host converged on its desired-state file (long-running); status | install | uninstall',
+    examples: [
+      'regsetup agent --config /etc/regsetup/regsetup.yaml',
+      'regsetup agent --once --mode report --json',
+      'regsetup agent status --json',
+      'regsetup agent install --config /etc/regsetup/regsetup.yaml',
+    ],
+    load: () => import('./commands/agent.js'),
+    configure: (c) =>
+      c
+        .option('--config <file>', 'desired state file', DEFAULT_DESIRED_FILE)
+        .option('--once', 'converge once, report and exit (0 when converged and healthy)')
+        .option('--interval <duration>', 'full check period, network included (e.g. 30s, 5m; default from the file, else 5m)')
+        .option('--mode <repair|report>', 'repair drift, or only report it (default from the file, else repair)')
+        .option('--listen <host:port>', '/healthz and /metrics over TCP too, e.g. 127.0.0.1:9324')
+        .option('--socket <path>', 'the unix socket of /healthz, /metrics and `agent status` (default /run/regsetup/agent.sock)'),
+  },
+  {
+    name: 'config',
+    args: '<action> [file]',
+    summary: 'config validate [FILE]: check the desired-state file, each problem with its line and column',
+    examples: ['regsetup config validate', 'regsetup config validate /etc/regsetup/regsetup.yaml --json'],
+    load: () => import('./commands/config.js'),
+  },
+  {
+    name: 'profile',
+    args: '<registry>',
+    summary: 'print the profile a registry team publishes for `join --profile`, from the flags of that join',
+    examples: ['regsetup profile nexus.example.com --push-registry nexus.example.com:8083 --ca-url https://nexus.example.com/ca.crt --runtime docker > regsetup.json'],
+    load: () => import('./commands/profile.js'),
+    configure: joinOptions,
   },
 ];

@@ -1,4 +1,8 @@
 import { applyPrepared, prepareLeave, readJournal } from '../../converge/converge.js';
+import { unsaveRegistry } from '../../converge/desired-file-store.js';
+import { DEFAULT_DESIRED_FILE } from '../../core/desired-file.js';
+import { nodeFiles } from '../../host/files.js';
+import { rooted } from '../../host/host-path.js';
 import { credentialSourceFor, parseDockerConfig } from '../../core/docker-config.js';
 import { REGSETUP_HELPER } from '../../core/docker-config-edit.js';
 import { ExitCode } from '../../core/errors.js';
@@ -27,6 +31,10 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const applied = await applyPrepared(prepared, host, io);
   const forgotten = applied.plan.journal?.op === 'forget';
   if (entry && forgotten) await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined);
+  if (opts.save) {
+    const file = (opts.config as string | undefined) ?? DEFAULT_DESIRED_FILE;
+    if (await unsaveRegistry(rooted(nodeFiles(), ctx.global.root), file, registry.hostPort)) ctx.out.note(`removed ${registry.hostPort} from ${file}`);
+  }
   ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
   ctx.out.document({ ok: true, registry: registry.hostPort, ...appliedJson(applied) });
   return ExitCode.ok;
