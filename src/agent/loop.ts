@@ -27,7 +27,7 @@ export interface RunRequest {
   kind: RunKind;
   trigger: Trigger;
   /** The files a watch event named. */
-  paths: string[];
+  paths: readonly string[];
 }
 
 export interface LoopPorts {
