@@ -1,4 +1,13 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as Prom from 'prom-client';
+
+// prom-client's index also loads the cluster aggregator, the default process metrics and the
+// pushgateway client: ~18 MB of RSS the agent never uses (its idle budget is 60 MB). The three
+// classes it needs, from the package's own modules:
+const require = createRequire(import.meta.url);
+const Registry = require('prom-client/lib/registry') as typeof Prom.Registry;
+const Counter = require('prom-client/lib/counter') as typeof Prom.Counter;
+const Gauge = require('prom-client/lib/gauge') as typeof Prom.Gauge;
 
 // The agent's /metrics, in a registry of its own (never prom-client's global default, so nothing
 // else in the process can add to it). Names follow Prometheus' conventions: _total, _seconds.

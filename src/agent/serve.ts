@@ -18,7 +18,7 @@ export async function serveAgent(agent: Agent, o: { root: string; log: AgentLog;
   const settings = agent.settings;
   const socketPath = resolveHostPath(o.root, settings.socket);
   const server = await startAgentServer((method, path) => handle(agent.view(), method, path), { socketPath, ...(settings.listen ? { listen: settings.listen } : {}) });
-  log.log('info', 'agent started', { pid: process.pid, socket: settings.socket, listen: server.tcp ? `${server.tcp.host}:${server.tcp.port}` : null, mode: settings.mode, intervalSeconds: settings.interval / 1000, registries: agent.file.registries.map((r) => r.registry) });
+  log.log('info', 'agent started', { socket: settings.socket, listen: server.tcp ? `${server.tcp.host}:${server.tcp.port}` : null, mode: settings.mode, intervalSeconds: settings.interval / 1000, registries: agent.file.registries.map((r) => r.registry) });
 
   let stopping: (() => void) | undefined;
   const stopped = new Promise<void>((resolve) => (stopping = resolve));
