@@ -32,6 +32,8 @@ const STATE_DIR = '/var/lib/regsetup';
 const bin = fileURLToPath(new URL('../../bin/regsetup', import.meta.url));
 const labScript = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
 const REPAIR_BUDGET_MS = 2_000;
+// The agent's login (credentials.passwordFile) puts the helper wrapper on PATH, as join does.
+const WRAPPER = '/usr/local/bin/docker-credential-regsetup';
 
 type Lab = LabInfo & { rotate?: { host: string; caUrl: string; phase: string }; ca2Fingerprint?: string | null; ca2File?: string | null };
 
@@ -68,6 +70,7 @@ describe('regsetup agent (lab, real dockerd)', () => {
   let stateCopy: string | undefined;
   let agent: ResultPromise | undefined;
   let out = '';
+  let hadWrapper = false;
   const socket = () => join(dir, 'agent.sock');
   const config = () => join(dir, 'regsetup.yaml');
   const groupMirror = () => `https://${lab.hosts.group}`;
@@ -95,6 +98,7 @@ describe('regsetup agent (lab, real dockerd)', () => {
   beforeAll(async () => {
     lab = loadLab() as Lab;
     backup = await backupHostState();
+    hadWrapper = existsSync(WRAPPER);
     dir = mkdtempSync(join(tmpdir(), 'regsetup-agent-e2e-'));
     if (existsSync(STATE_DIR)) cpSync(STATE_DIR, (stateCopy = join(dir, 'state-backup')), { recursive: true });
     rmSync(STATE_DIR, { recursive: true, force: true });
@@ -110,6 +114,7 @@ describe('regsetup agent (lab, real dockerd)', () => {
     await restoreHostState(backup);
     rmSync(STATE_DIR, { recursive: true, force: true });
     if (stateCopy) cpSync(stateCopy, STATE_DIR, { recursive: true });
+    if (!hadWrapper) rmSync(WRAPPER, { force: true });
     await sandbox.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
