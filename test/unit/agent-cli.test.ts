@@ -90,7 +90,7 @@ describe('regsetup agent (the built CLI)', () => {
     expect(unit).toContain('ProtectSystem=strict');
     expect(unit).toContain('NoNewPrivileges=yes');
     expect(unit).toMatch(/ReadWritePaths=.*-\/etc\/docker .*-\/var\/lib\/regsetup/);
-    expect(unit).toContain(`ExecStart=${node} ${bin('regsetup')} agent --config /etc/regsetup/regsetup.yaml`);
+    expect(unit).toContain(`ExecStart=${node} --max-semi-space-size=1 ${bin('regsetup')} agent --config /etc/regsetup/regsetup.yaml`);
     expect((await cli(['agent', 'uninstall'])).exitCode).toBe(0);
     expect(existsSync(join(root, 'etc/systemd/system/regsetup-agent.service'))).toBe(false);
   });

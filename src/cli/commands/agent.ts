@@ -117,7 +117,8 @@ async function install(ctx: CommandContext, flags: AgentFlags, action: 'install'
     return ExitCode.ok;
   }
   // The unit runs this very install: this Node (never /usr/bin/env node) and this script.
-  const exec = process.argv[1] && process.argv[1] !== process.execPath ? [process.execPath, process.argv[1]] : [process.execPath];
+  // A young generation of 1 MB keeps an idle agent ~6 MB smaller; it allocates little between runs.
+  const exec = process.argv[1] && process.argv[1] !== process.execPath ? [process.execPath, '--max-semi-space-size=1', process.argv[1]] : [process.execPath];
   const config = flags.config ?? DEFAULT_DESIRED_FILE;
   const r = await installAgent(ports, { exec, config, dockerConfigDir: dockerConfigDir(ctx.env) });
   ctx.out.report(`${r.changed ? 'wrote' : 'unchanged:'} ${r.path}${r.enabled ? '; enabled and started (systemctl enable --now)' : '; systemd is not running here: start it with your service manager, or as a plain process: regsetup agent'}`);
