@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
-import { ExitCode, RegsetupError } from '../core/errors.js';
+import { ExitCode } from '../core/errors.js';
 import type { ExitTable } from './help.js';
 import { caOptions, credentialOptions, dockerConfigOption, joinOptions, planOptions, runtimeOption, verifyOptions } from './options.js';
 import type { ProtocolIo } from './kubelet-provider-main.js';
 import type { Runner } from './context.js';
+
+// core/desired-file.ts has it too; not imported here: it would load yaml for `--version`.
+const DEFAULT_DESIRED_FILE = '/etc/regsetup/regsetup.yaml';
 
 /** Each command's code is imported only when that command runs: `--version` stays cheap. */
 type Loader = () => Promise<{ run: Runner }>;
@@ -26,15 +29,6 @@ export interface CommandSpec {
 const { usage, verifyFailed, preflightRefused, rolledBack } = ExitCode;
 const badUsage = 'bad usage or bad input (the message names the flag)';
 
-const notYet = (name: string): Loader => async () => ({
-  run: async () => {
-    throw new RegsetupError('ERR_NOT_AVAILABLE', `\`regsetup ${name}\` is not available yet in this version`, {
-      hint: 'See README.md for what this version can do.',
-      exitCode: ExitCode.unexpected,
-    });
-  },
-});
-
 /**
  * Hidden entries that speak another program's protocol on stdin/stdout: no global flags, no
  * --json, not in --help. They return their exit code.
@@ -47,12 +41,20 @@ export const protocolEntries: Record<string, () => Promise<{ main: (argv: string
 export const specs: CommandSpec[] = [
   {
     name: 'join',
-    args: '<registry>',
+    args: '[registry]',
     summary: 'configure this host for a registry, reload the daemon, and verify',
-    examples: ['echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json'],
+    examples: [
+      'echo "$PW" | regsetup join nexus.example.com --ca-fingerprint sha256:3f… --username ci --password-stdin --yes --json',
+      'regsetup join nexus.example.com --profile https://nexus.example.com/regsetup.json --ca-fingerprint sha256:3f… --yes --save',
+      'regsetup join --config /etc/regsetup/regsetup.yaml --yes',
+    ],
     exits: { 0: 'joined and verified (or already up to date)', [usage]: `${badUsage}; wrong credentials`, [verifyFailed]: 'applied, but verification failed (the change stays; see the failed step)', [preflightRefused]: 'preflight refused (clock skew, CA trust, flag conflict, malformed config, permissions): nothing changed', [rolledBack]: 'dockerd did not take the change: every file was restored' },
     load: () => import('./commands/join.js'),
-    configure: joinOptions,
+    configure: (c) =>
+      joinOptions(c)
+        .option('--save', 'add (or update) the registry in the desired-state file (--config), comments kept')
+        .option('--config <file>', `the desired-state file: without <registry>, join every registry it lists (default with --save: ${DEFAULT_DESIRED_FILE})`)
+        .option('--profile <url>', "take the registry team's published profile (mirrors, push registry, runtimes, CA URL), trusted only through the --ca-fingerprint CA"),
   },
   {
     name: 'plan',
@@ -137,7 +139,10 @@ export const specs: CommandSpec[] = [
     exits: { 0: 'undone (or nothing to undo)', [usage]: `${badUsage}; regsetup never joined that registry`, [preflightRefused]: 'refused before any change (permissions, malformed files)', [rolledBack]: 'dockerd did not take the change: every file was restored' },
     load: () => import('./commands/leave.js'),
     configure: (c) =>
-      runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes').option('--dry-run', 'print what would be undone, change nothing'),
+      runtimeOption(dockerConfigOption(c, 'join stored credentials for'), 'undo only these runtimes')
+        .option('--dry-run', 'print what would be undone, change nothing')
+        .option('--save', 'also remove the registry from the desired-state file (--config)')
+        .option('--config <file>', 'the desired-state file', DEFAULT_DESIRED_FILE),
   },
   {
     name: 'status',
@@ -148,11 +153,50 @@ export const specs: CommandSpec[] = [
   },
   {
     name: 'agent',
-    summary: 'keep this host converged on a desired state (long-running)',
-    examples: ['regsetup agent --config /etc/regsetup/regsetup.yaml'],
-    exits: { 1: 'not available in this version' },
-    load: notYet('agent'),
-    configure: (c) => c.option('--config <file>', 'desired state file', '/etc/regsetup/regsetup.yaml'),
+    args: '[action]',
+    summary: 'keep this host converged on its desired-state file (long-running); status | install | uninstall',
+    examples: [
+      'regsetup agent --config /etc/regsetup/regsetup.yaml',
+      'regsetup agent --once --mode report --json',
+      'regsetup agent status --json',
+      'regsetup agent install --config /etc/regsetup/regsetup.yaml',
+    ],
+    exits: { 0: '--once: converged and healthy; otherwise stopped by SIGTERM/SIGINT', [usage]: `${badUsage}; the desired-state file is missing or invalid; another agent runs (its PID named)`, [verifyFailed]: '--once --mode report: drift found (nothing repaired), or a finding is unhealthy', [preflightRefused]: '--once: a registry was refused (malformed file, pin mismatch, flag conflict): nothing changed for it' },
+    argChoices: ['status', 'install', 'uninstall'],
+    load: () => import('./commands/agent.js'),
+    configure: (c) =>
+      c
+        .option('--config <file>', 'desired state file', DEFAULT_DESIRED_FILE)
+        .option('--once', 'converge once, report and exit (0 when converged and healthy)')
+        .option('--interval <duration>', 'full check period, network included (e.g. 30s, 5m; default from the file, else 5m)')
+        .option('--mode <repair|report>', 'repair drift, or only report it (default from the file, else repair)')
+        .option('--listen <host:port>', '/healthz and /metrics over TCP too, e.g. 127.0.0.1:9324')
+        .option('--socket <path>', 'the unix socket of /healthz, /metrics and `agent status` (default /run/regsetup/agent.sock)'),
+  },
+  {
+    name: 'config',
+    summary: 'the desired-state file',
+    examples: ['regsetup config validate', 'regsetup config validate /etc/regsetup/regsetup.yaml --json'],
+    exits: { [usage]: 'no subcommand, or bad usage' },
+    subcommands: [
+      {
+        name: 'validate',
+        args: '[file]',
+        summary: 'check the desired-state file, each problem with its line and column',
+        examples: ['regsetup config validate', 'regsetup config validate /etc/regsetup/regsetup.yaml --json'],
+        exits: { 0: 'the file is valid', [usage]: 'the file is missing or invalid: FILE:LINE:COLUMN: message for each problem' },
+        load: () => import('./commands/config.js'),
+      },
+    ],
+  },
+  {
+    name: 'profile',
+    args: '<registry>',
+    summary: 'print the profile a registry team publishes for `join --profile`, from the flags of that join',
+    examples: ['regsetup profile nexus.example.com --push-registry nexus.example.com:8083 --ca-url https://nexus.example.com/ca.crt --runtime docker > regsetup.json'],
+    exits: { 0: 'the profile was printed', [usage]: badUsage, [preflightRefused]: 'the CA could not be fetched or did not match the pin' },
+    load: () => import('./commands/profile.js'),
+    configure: joinOptions,
   },
   {
     name: 'completion',

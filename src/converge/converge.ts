@@ -68,6 +68,14 @@ export async function prepareJoin(desired: DesiredState, input: PreflightInput, 
     note: io.note,
     ...(io.confirm ? { confirm: io.confirm } : {}),
   });
+  return prepareJoinResolved(pre, sessions, host);
+}
+
+/**
+ * Plan a join whose preflight is already done, against the host as it is now: the agent re-plans
+ * this way when a file changed (no network work), and so does every full join above.
+ */
+export async function prepareJoinResolved(pre: Preflight, sessions: RuntimeSession[], host: ConvergeHost): Promise<Prepared> {
   const digest = desiredDigest(pre.resolved, sessions);
   const plan = await planJoinNow(sessions, pre.resolved, host, digest);
   for (const s of sessions) {

@@ -56,8 +56,7 @@ const credentialsSchema = z.strictObject({
   passwordFile: z.string().min(1).optional(),
 });
 
-export const registryEntrySchema = z
-  .strictObject({
+const entryShape = {
     registry: hostPort,
     pushRegistry: hostPort.optional(),
     /** Docker Hub's mirrors (`--mirror`): auto, none or URLs. */
@@ -75,19 +74,35 @@ export const registryEntrySchema = z
     kubeletCredentialProvider: bool.default(false),
     migrateContainerdMirrors: bool.default(false),
     k3sStoreAuthPlaintext: bool.default(false),
-  })
-  .refine((entry) => !(entry.mirrors.includes('none') && entry.mirrors.length > 1), {
-    message: '"none" cannot be combined with other mirrors',
-    path: ['mirrors'],
-  })
-  .refine((entry) => !(entry.runtimes.includes('auto') && entry.runtimes.length > 1), {
-    message: '"auto" cannot be combined with named runtimes',
-    path: ['runtimes'],
-  })
-  .refine((entry) => !entry.mirrorFor.some((m) => m.upstream === UPSTREAM_DOCKER_HUB), {
-    message: 'Docker Hub mirrors are given with --mirror, not --mirror-for docker.io=…',
-    path: ['mirrorFor'],
-  });
+};
+
+type EntryRules = { mirrors: string[]; runtimes: string[]; mirrorFor: Array<{ upstream: string }> };
+
+/** The rules across fields, shared by an entry and a profile. */
+const withRules = <S extends z.ZodType<EntryRules>>(schema: S) =>
+  schema
+    .refine((entry) => !(entry.mirrors.includes('none') && entry.mirrors.length > 1), {
+      message: '"none" cannot be combined with other mirrors',
+      path: ['mirrors'],
+    })
+    .refine((entry) => !(entry.runtimes.includes('auto') && entry.runtimes.length > 1), {
+      message: '"auto" cannot be combined with named runtimes',
+      path: ['runtimes'],
+    })
+    .refine((entry) => !entry.mirrorFor.some((m) => m.upstream === UPSTREAM_DOCKER_HUB), {
+      message: 'Docker Hub mirrors are given with --mirror, not --mirror-for docker.io=…',
+      path: ['mirrorFor'],
+    });
+
+export const registryEntrySchema = withRules(z.strictObject(entryShape));
+
+/**
+ * A profile the registry team publishes (`join --profile URL`): a registry entry without
+ * credentials, which are each node's own; a `credentials` key is refused as unknown.
+ */
+const { credentials: _credentials, ...profileShape } = entryShape; // eslint-disable-line @typescript-eslint/no-unused-vars
+export const profileSchema = withRules(z.strictObject(profileShape));
+export type Profile = z.output<typeof profileSchema>;
 
 export type DesiredState = z.output<typeof registryEntrySchema>;
 export type DesiredStateInput = z.input<typeof registryEntrySchema>;
@@ -137,7 +152,8 @@ const flagNames: Record<string, string> = {
 const list = (value: string[] | string | undefined): string[] | undefined =>
   value === undefined ? undefined : (Array.isArray(value) ? value : [value]);
 
-export function desiredFromFlags(registryArg: string, flags: JoinFlags): DesiredState {
+/** The registry entry that join's flags describe, before validation (undefined = not given). */
+export function flagsInput(registryArg: string, flags: JoinFlags): DesiredStateInput & Record<string, unknown> {
   const skew = flags.maxClockSkew;
   if ((flags.clientCert === undefined) !== (flags.clientKey === undefined)) {
     throw badInput('ERR_BAD_INPUT', '--client-cert and --client-key go together', 'Give both files of the client certificate, or neither.');
@@ -160,7 +176,13 @@ export function desiredFromFlags(registryArg: string, flags: JoinFlags): Desired
     migrateContainerdMirrors: flags.migrateContainerdMirrors,
     k3sStoreAuthPlaintext: flags.k3sStoreAuthPlaintext,
   };
-  return parseWith(input, (path) => flagNames[path.replace(/\.\d+$/, '')] ?? path);
+  return input as DesiredStateInput & Record<string, unknown>;
+}
+
+export const flagName = (path: string): string => flagNames[path.replace(/\.\d+$/, '')] ?? path;
+
+export function desiredFromFlags(registryArg: string, flags: JoinFlags): DesiredState {
+  return parseWith(flagsInput(registryArg, flags), flagName);
 }
 
 /** A registry entry from the desired-state file or a profile; `where` prefixes field paths. */

@@ -26,7 +26,9 @@ describe('regsetup CLI', () => {
     [['join'], 2],
     [['verify', 'r.example', '--frobnicate'], 2],
     [['login', 'r.example', '--password', 'hunter22'], 2],
-    [['agent'], 1],
+    [['agent', 'bogus'], 2],
+    [['agent', '--root', '/nonexistent-regsetup-test-root'], 2],
+    [['config', 'validate', '/nonexistent/regsetup.yaml'], 2],
   ])('%j exits %i', async (argv, expected) => {
     expect((await cli(...argv)).code).toBe(expected);
   });
@@ -40,8 +42,8 @@ describe('regsetup CLI', () => {
   );
 
   it('prints a one-line usage error with a pointer to --help', async () => {
-    const { stderr } = await cli('join');
-    expect(stderr).toBe("regsetup: missing required argument 'registry'\nSee 'regsetup join --help'.\n");
+    const { stderr } = await cli('verify');
+    expect(stderr).toBe("regsetup: missing required argument 'registry'\nSee 'regsetup verify --help'.\n");
   });
 
   it('documents the exit codes in --help', async () => {
@@ -50,12 +52,12 @@ describe('regsetup CLI', () => {
   });
 
   it('puts exactly one JSON document on stdout under --json', async () => {
-    const { stdout, stderr } = await cli('agent', '--json');
+    const { stdout, stderr } = await cli('agent', '--root', '/nonexistent-regsetup-test-root', '--json');
     expect(JSON.parse(stdout)).toEqual({
       ok: false,
-      error: { code: 'ERR_NOT_AVAILABLE', message: expect.stringContaining('agent'), hint: expect.any(String) },
+      error: { code: 'ERR_CONFIG_MISSING', message: expect.stringContaining('regsetup.yaml'), hint: expect.any(String) },
     });
-    expect(stderr).toContain('ERR_NOT_AVAILABLE');
+    expect(stderr).toContain('ERR_CONFIG_MISSING');
   });
 
   it('never echoes a password given on the command line', async () => {

@@ -19,7 +19,7 @@ function complete(...words: string[]): string[] {
 
 describe('bash completion', () => {
   it.each([
-    [['regsetup', ''], ['join', 'plan', 'verify', 'doctor', 'login', 'creds', 'leave', 'status', 'agent', 'completion']],
+    [['regsetup', ''], ['join', 'plan', 'verify', 'doctor', 'login', 'creds', 'leave', 'status', 'agent', 'config', 'profile', 'completion']],
     [['regsetup', 'j'], ['join']],
     [['regsetup', 'creds', ''], ['migrate', 'doctor']],
     [['regsetup', '--json', 'creds', 'm'], ['migrate']],

@@ -1,10 +1,16 @@
 import { applyPrepared, prepareJoin } from '../../converge/converge.js';
-import { desiredFromFlags, type JoinFlags } from '../../core/desired-state.js';
-import { ExitCode } from '../../core/errors.js';
+import { readDesiredFile, saveRegistry } from '../../converge/desired-file-store.js';
+import { savedEntry } from '../../core/desired-file-edit.js';
+import { DEFAULT_DESIRED_FILE } from '../../core/desired-file.js';
+import { desiredFromFlags, flagsInput, type DesiredState, type JoinFlags } from '../../core/desired-state.js';
+import { ExitCode, usageError } from '../../core/errors.js';
 import { renderPlanDiff, planToJson } from '../../core/plan-render.js';
 import { joinHosts } from '../../core/plan-types.js';
 import { loginRegistry } from '../../credentials/login.js';
 import { storeInHelper } from '../../credentials/store-only.js';
+import { readPasswordFile } from '../../credentials/password-file.js';
+import { nodeFiles } from '../../host/files.js';
+import { rooted } from '../../host/host-path.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { DockerSession } from '../../runtimes/docker/session.js';
@@ -16,45 +22,79 @@ import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
 import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
 import { credentialCommandPorts } from './credential-ports.js';
+import { profileDesired } from './profile-fetch.js';
 import { verifyRuntimes, verifySetup, type VerifyFlags } from './verify-input.js';
 
-type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string };
+type Flags = JoinFlags & VerifyFlags & { dryRun?: boolean; dockerConfig?: string; config?: string; save?: boolean; profile?: string };
 
 /** `regsetup join`: preflight → plan → confirm → apply → activate → confirm → verify, for every runtime on the node. */
 export const run: Runner = async (ctx, [registryArg], opts) => {
   const flags = opts as unknown as Flags;
-  const desired = desiredFromFlags(registryArg!, flags);
-  const io = operatorIo(ctx);
-  const host = hostOf(ctx);
   try {
+    if (registryArg === undefined) {
+      if (flags.config === undefined) throw usageError("missing required argument 'registry'", 'Name the registry, or join everything a desired-state file lists with --config FILE.');
+      return await joinFile(ctx, flags.config, flags);
+    }
+    const { desired, input } = flags.profile ? await profileDesired(ctx, registryArg, flags, flags.profile) : { desired: desiredFromFlags(registryArg, flags), input: flagsInput(registryArg, flags) };
     const password = await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
-    const credentials = password === undefined ? undefined : { username: flags.username!, password };
-    const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);
-    const skewMs = prepared.preflight?.clockSkewMs;
-    const skew = skewMs === undefined ? null : Math.round(skewMs / 1000);
-    if (flags.dryRun) {
-      ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
-      ctx.out.document({ ok: true, registry: desired.registry, dryRun: true, changed: false, clockSkewSeconds: skew, plan: planToJson(prepared.plan) });
-      return ExitCode.ok;
+    const result = await joinDesired(ctx, desired, password, flags);
+    if (flags.save && !flags.dryRun && result.exitCode === ExitCode.ok) {
+      const file = flags.config ?? DEFAULT_DESIRED_FILE;
+      const entry = savedEntry(input, desired);
+      // A password read from stdin is the helper's now: the file refers to it by user name only.
+      if (await saveRegistry(rooted(nodeFiles(), ctx.global.root), file, entry)) ctx.out.note(`saved ${desired.registry} in ${file}`);
     }
-    const applied = await applyPrepared(prepared, host, io);
-    ctx.out.note(appliedLine(desired.registry, applied));
-    const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
-    const result = { ok: true, registry: desired.registry, ...appliedJson(applied), clockSkewSeconds: skew, warnings };
-    if (credentials) await storeCredentials(ctx, prepared.sessions, joinHosts(prepared.preflight!.resolved), credentials, flags.dockerConfig);
-    if (!desired.verify) {
-      ctx.out.document({ ...result, verify: null });
-      return ExitCode.ok;
-    }
-    const setup = await verifySetup(ctx, registryArg!, { ...flags, ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) }, password);
-    const { report } = await runVerify(setup.input, setup.ports, await verifyRuntimes(prepared.sessions), stepProgress(ctx.out));
-    ctx.out.report(summaryLine(report));
-    ctx.out.document({ ...result, ok: report.ok, verify: report });
-    return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
+    ctx.out.document(result.document);
+    return result.exitCode;
   } finally {
     await closeHttpAgents();
   }
 };
+
+/** `join --config FILE`: every registry the file lists, one after the other; the first failure stops. */
+async function joinFile(ctx: CommandContext, file: string, flags: Flags) {
+  const files = rooted(nodeFiles(), ctx.global.root);
+  const desiredFile = await readDesiredFile(files, file);
+  const documents: unknown[] = [];
+  let exitCode: ExitCode = ExitCode.ok;
+  for (const desired of desiredFile.registries) {
+    const c = desired.credentials;
+    const password = c?.passwordFile === undefined ? undefined : await readPasswordFile(files, c.passwordFile, c.username);
+    const result = await joinDesired(ctx, desired, password, flags);
+    documents.push(result.document);
+    exitCode = result.exitCode;
+    if (exitCode !== ExitCode.ok) break;
+  }
+  if (desiredFile.registries.length === 0) ctx.out.note(`${file} lists no registry: nothing to join`);
+  ctx.out.document({ ok: exitCode === ExitCode.ok, config: file, registries: documents });
+  return exitCode;
+}
+
+/** One registry's join, as the flags or the desired-state file describe it. */
+async function joinDesired(ctx: CommandContext, desired: DesiredState, password: string | undefined, flags: Flags): Promise<{ exitCode: ExitCode; document: unknown }> {
+  const io = operatorIo(ctx);
+  const host = hostOf(ctx);
+  const username = desired.credentials?.username;
+  const credentials = password === undefined || username === undefined ? undefined : { username, password };
+  const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);
+  const skewMs = prepared.preflight?.clockSkewMs;
+  const skew = skewMs === undefined ? null : Math.round(skewMs / 1000);
+  if (flags.dryRun) {
+    ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
+    return { exitCode: ExitCode.ok, document: { ok: true, registry: desired.registry, dryRun: true, changed: false, clockSkewSeconds: skew, plan: planToJson(prepared.plan) } };
+  }
+  const applied = await applyPrepared(prepared, host, io);
+  ctx.out.note(appliedLine(desired.registry, applied));
+  const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
+  const result = { ok: true, registry: desired.registry, ...appliedJson(applied), clockSkewSeconds: skew, warnings };
+  if (credentials) await storeCredentials(ctx, prepared.sessions, joinHosts(prepared.preflight!.resolved), credentials, flags.dockerConfig);
+  if (!desired.verify) return { exitCode: ExitCode.ok, document: { ...result, verify: null } };
+  const verifyFlags = { ...flags, username, maxClockSkew: String(desired.maxClockSkewSeconds), ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) };
+  const setup = await verifySetup(ctx, desired.registry, verifyFlags, password);
+  const { report } = await runVerify(setup.input, setup.ports, await verifyRuntimes(prepared.sessions), stepProgress(ctx.out));
+  ctx.out.report(summaryLine(report));
+  return { exitCode: report.ok ? ExitCode.ok : ExitCode.verifyFailed, document: { ...result, ok: report.ok, verify: report } };
+}
 
 /** Credentials go into the regsetup credential helper (never plaintext), for the registry and the push registry. */
 async function storeCredentials(ctx: CommandContext, sessions: readonly RuntimeSession[], hostPorts: string[], c: { username: string; password: string }, dockerConfig: string | undefined) {

@@ -1,4 +1,8 @@
 import { applyPrepared, prepareLeave, readJournal } from '../../converge/converge.js';
+import { unsaveRegistry } from '../../converge/desired-file-store.js';
+import { DEFAULT_DESIRED_FILE } from '../../core/desired-file.js';
+import { nodeFiles } from '../../host/files.js';
+import { rooted } from '../../host/host-path.js';
 import { credentialSourceFor, parseDockerConfig } from '../../core/docker-config.js';
 import { credentialKey, REGSETUP_HELPER } from '../../core/docker-config-edit.js';
 import { ExitCode } from '../../core/errors.js';
@@ -34,6 +38,10 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     });
     const storeOnly = Object.values(entry.runtimes).some((r) => r.kind !== 'docker');
     await forgetCredentials(ctx, [entry.registry, entry.pushRegistry ?? entry.registry], opts.dockerConfig as string | undefined, { authFiles, storeOnly });
+  }
+  if (opts.save) {
+    const file = (opts.config as string | undefined) ?? DEFAULT_DESIRED_FILE;
+    if (await unsaveRegistry(rooted(nodeFiles(), ctx.global.root), file, registry.hostPort)) ctx.out.note(`removed ${registry.hostPort} from ${file}`);
   }
   ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
   ctx.out.document({ ok: true, registry: registry.hostPort, ...appliedJson(applied) });

@@ -1,0 +1,29 @@
+import type { Finding } from './findings.js';
+
+// The routes of the agent's socket, as plain functions of its state: /healthz, /metrics, /status.
+
+export interface AgentView {
+  healthy(): boolean;
+  findings(): Finding[];
+  status(): Record<string, unknown>;
+  metricsText(): Promise<string>;
+  metricsContentType: string;
+}
+
+const json = (status: number, value: unknown) => ({ status, contentType: 'application/json', body: `${JSON.stringify(value, null, 2)}\n` });
+
+export async function handle(view: AgentView, method: string, path: string) {
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, contentType: 'text/plain', body: 'only GET\n' };
+  switch (path) {
+    case '/healthz': {
+      const ok = view.healthy();
+      return json(ok ? 200 : 503, { ok, findings: view.findings() });
+    }
+    case '/metrics':
+      return { status: 200, contentType: view.metricsContentType, body: await view.metricsText() };
+    case '/status':
+      return json(200, view.status());
+    default:
+      return { status: 404, contentType: 'text/plain', body: 'not found: try /healthz, /metrics, /status\n' };
+  }
+}

@@ -1,0 +1,20 @@
+import { savedEntry } from '../../core/desired-file-edit.js';
+import { desiredFromFlags, flagsInput, profileSchema, type JoinFlags } from '../../core/desired-state.js';
+import { ExitCode } from '../../core/errors.js';
+import type { Runner } from '../context.js';
+
+/**
+ * `regsetup profile <registry> [join flags]`: the profile a registry team publishes for its nodes
+ * (`join <registry> --profile URL --ca-fingerprint …`), from the flags of the join they would run.
+ * Credentials are each node's own and never part of it.
+ */
+export const run: Runner = async (ctx, [registryArg], opts) => {
+  const flags = opts as unknown as JoinFlags;
+  const { username: _u, passwordFile: _p, ...rest } = flags; // eslint-disable-line @typescript-eslint/no-unused-vars
+  const desired = desiredFromFlags(registryArg!, rest);
+  const profile = savedEntry(flagsInput(registryArg!, rest), desired);
+  profileSchema.parse(profile);
+  if (ctx.out.json) ctx.out.document(profile);
+  else ctx.out.report(JSON.stringify(profile, null, 2));
+  return ExitCode.ok;
+};
