@@ -9,7 +9,7 @@ import { isEmptyPlan, joinHosts, planActions, type Plan, type ResolvedDesired } 
 import { parseRegistry } from '../core/registry-name.js';
 import { rooted } from '../host/host-path.js';
 import { preflight, type Preflight, type PreflightInput } from '../preflight/resolve.js';
-import { detectSessions, selectSessions, sessionsForEntry } from '../runtimes/registry.js';
+import { detectSessions, selectSessions, sessionsForEntry, whyNot } from '../runtimes/registry.js';
 import type { HostPorts, RuntimeSession } from '../runtimes/types.js';
 import { desiredDigest } from './digest.js';
 
@@ -38,7 +38,8 @@ export interface ConvergeHost {
   stateDir?: string;
 }
 
-const stateDirOf = (host: ConvergeHost) => host.stateDir ?? DEFAULT_STATE_DIR;
+/** The one answer to "where is this run's journal": the host's own (a rootless user's), else root's. */
+export const stateDirOf = (host: ConvergeHost): string => host.stateDir ?? host.ports.stateDir ?? DEFAULT_STATE_DIR;
 
 export async function readJournal(host: ConvergeHost): Promise<Journal> {
   const path = journalPath(stateDirOf(host));
@@ -58,7 +59,13 @@ export async function planJoinNow(sessions: readonly RuntimeSession[], resolved:
 
 /** Preflight and plan a join: every check before the first write. Refusals (exit 4) leave the host untouched. */
 export async function prepareJoin(desired: DesiredState, input: PreflightInput, host: ConvergeHost, io: ConvergeIo): Promise<Prepared> {
-  const sessions = selectSessions(await detectSessions(host.ports), desired.runtimes);
+  const detected = await detectSessions(host.ports);
+  const sessions = selectSessions(detected, desired.runtimes);
+  // Left alone on purpose (another user's rootless dockerd…): say so rather than stay silent.
+  for (const s of detected) {
+    const why = sessions.includes(s) ? undefined : whyNot(s);
+    if (why !== undefined && s.running) io.note(`${s.label} is left as it is: ${why.message}`);
+  }
   const pre = await preflight(desired, input, {
     files: rooted(host.ports.files, host.ports.root),
     root: host.ports.root,

@@ -18,14 +18,17 @@ export async function detectSessions(host: HostPorts, kinds: readonly string[] =
 }
 
 /** Why a session cannot take a join, or undefined when it can. */
-function whyNot(session: RuntimeSession): Error | undefined {
+export function whyNot(session: RuntimeSession): Error | undefined {
   if (session.kind === 'docker') return unusable(session as DockerSession);
   return session.running ? undefined : refused('ERR_RUNTIME_NOT_RUNNING', `${session.label} is not running`, `Start ${session.label} and run the command again; nothing was changed.`);
 }
 
 /**
- * The sessions a join configures: `auto` = every runtime running on the node; named ones must
- * all be there and running. Refuses (exit 4) when there is nothing to configure.
+ * The sessions a join configures: `auto` = every runtime running on the node that this user may
+ * configure; named ones must all be there and running. Refuses (exit 4) when there is nothing to
+ * configure. Docker: root configures the system's dockerd, never a user's rootless one (that user
+ * does, with their own journal); a user configures only their own rootless dockerd
+ * (docs/architecture.md "Docker variants").
  */
 export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[]): RuntimeSession[] {
   if (choice.includes('auto')) {

@@ -2,6 +2,7 @@ import type { RuntimeKind } from '../core/desired-state.js';
 import type { Journal, JournalEntry, RuntimeRecord } from '../core/journal.js';
 import type { ResolvedDesired, RuntimePlan } from '../core/plan-types.js';
 import type { Clock, Sleep } from '../host/clock.js';
+import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
 import type { Processes } from '../host/processes.js';
 import type { Step } from '../verify/types.js';
@@ -20,8 +21,14 @@ export interface HostPorts {
   clock: Clock;
   sleep: Sleep;
   env: NodeJS.ProcessEnv;
-  /** --docker-host, when given. */
+  /** --docker-host (else $DOCKER_HOST), when given. */
   dockerHost?: string;
+  /** The user regsetup runs as (0 when not said): a user configures only their own rootless dockerd. */
+  uid?: number;
+  /** Where this run keeps its journal, backups and lock (core/state-dir.ts); /var/lib/regsetup when not said. */
+  stateDir?: string;
+  /** A Docker API client for a socket (DOCKER_HOST syntax); the real one when not said. */
+  dockerApi?: (dockerHost: string | undefined) => DockerApi;
 }
 
 export interface PlanContext {

@@ -24,7 +24,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const flags = opts as unknown as Flags;
   const desired = desiredFromFlags(registryArg!, flags);
   const io = operatorIo(ctx);
-  const host = hostOf(ctx);
+  const host = await hostOf(ctx);
   try {
     const password = await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
     const credentials = password === undefined ? undefined : { username: flags.username!, password };

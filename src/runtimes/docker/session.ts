@@ -1,5 +1,5 @@
 import { refused } from '../../core/errors.js';
-import type { Journal, RuntimeRecord } from '../../core/journal.js';
+import { DEFAULT_STATE_DIR, type Journal, type RuntimeRecord } from '../../core/journal.js';
 import type { ResolvedDesired, RuntimePlan } from '../../core/plan-types.js';
 import type { DockerApi, DockerInfo } from '../../host/docker-api.js';
 import { flagSources, hasValidateFlag, reloadDockerd, validateConfig, type DockerdProcess } from '../../host/dockerd.js';
@@ -9,6 +9,7 @@ import { confirmDaemon, type Expected } from './confirm.js';
 import { dockerDrift } from './drift.js';
 import { planDocker } from './plan.js';
 import { readDockerFiles } from './read-snapshot.js';
+import type { DockerLayout } from './layout.js';
 import { dockerRecord } from './record.js';
 import type { DockerSnapshot } from './snapshot.js';
 import { unplanDocker } from './unplan.js';
@@ -17,15 +18,7 @@ import { daemonConfig } from './verify/daemon-config.js';
 import { pushRoundtrip } from './verify/push-roundtrip.js';
 import type { DockerVerify } from './verify/context.js';
 
-export const CERTS_DIR = '/etc/docker/certs.d';
-
-/** Where a Docker session's files are and how its daemon is reached. */
-export interface DockerLayout {
-  id: string;
-  label: string;
-  daemonJsonPath: string;
-  certsDir: string;
-}
+export { CERTS_DIR, type DockerLayout } from './layout.js';
 
 export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   readonly docker: DockerApi;
@@ -33,10 +26,34 @@ export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   /** The daemon's view when the session was opened, or why it could not be had. */
   readonly daemon: { info: DockerInfo } | { error: unknown };
   readonly layout: DockerLayout;
+  /** The user regsetup runs as: a session configures only a daemon of that user (root: the system's). */
+  readonly asUid: number;
+}
+
+/** Another user's rootless dockerd (regsetup runs as root, or as someone else): theirs to configure. */
+export const othersRootless = (session: DockerSession): boolean => session.dockerd?.variant === 'rootless' && session.dockerd.uid !== session.asUid;
+
+function notYours(session: DockerSession): Error | undefined {
+  const d = session.dockerd;
+  if (d === undefined) return undefined;
+  if (othersRootless(session)) {
+    const who = d.user ?? `uid ${d.uid}`;
+    return refused(
+      'ERR_DOCKERD_NOT_YOURS',
+      `${session.label} is ${who}'s: regsetup configures a rootless dockerd as its own user, with that user's daemon.json, certs.d, journal and credentials`,
+      `Run regsetup as ${who} (e.g. sudo -iu ${d.user ?? `'#${d.uid}'`} regsetup join …, with XDG_RUNTIME_DIR=${d.runtimeDir ?? `/run/user/${d.uid}`}); as root, regsetup configures the system's dockerd.`,
+    );
+  }
+  if (d.variant !== 'rootless' && session.asUid !== 0) {
+    return refused('ERR_DOCKERD_NOT_YOURS', `${session.label} runs as root: regsetup as uid ${session.asUid} can neither write ${session.layout.daemonJsonPath} nor reload it`, 'Run regsetup as root (sudo regsetup join …), or start a rootless dockerd of your own (dockerd-rootless-setuptool.sh install).');
+  }
+  return undefined;
 }
 
 /** The refusal a join gets when this daemon cannot be configured (not answering, or not on this host). */
 export function unusable(session: DockerSession): Error | undefined {
+  const foreign = notYours(session);
+  if (foreign) return foreign;
   if ('error' in session.daemon) {
     const e = session.daemon.error as Error;
     return refused('ERR_DOCKER_UNREACHABLE', e.message, (e as { hint?: string }).hint ?? 'Start dockerd (or point --docker-host at it) and run the command again; nothing was changed.');
@@ -50,7 +67,8 @@ export function unusable(session: DockerSession): Error | undefined {
 export function dockerSession(host: HostPorts, docker: DockerApi, daemon: DockerSession['daemon'], dockerd: DockerdProcess | undefined, layout: DockerLayout): DockerSession {
   const files = rooted(host.files, host.root);
   const info = 'info' in daemon ? daemon.info : undefined;
-  const restartCommand = dockerd?.managedBy === 'systemd' ? ['systemctl', 'restart', 'docker.service'] : dockerd?.managedBy === 'sysv' ? ['/etc/init.d/docker', 'restart'] : undefined;
+  const asUid = host.uid ?? 0;
+  const restart = restartOf(dockerd, asUid);
   const verify: DockerVerify = { docker, daemon, daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, files };
 
   const snapshot = async (registries: readonly string[], journal: Journal): Promise<DockerSnapshot> => ({
@@ -61,7 +79,7 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       liveRestore: info?.liveRestore ?? false,
       runningContainers: info?.runningContainers ?? 0,
       supportsValidate: hasValidateFlag(info?.serverVersion ?? ''),
-      canRestart: restartCommand !== undefined,
+      canRestart: restart !== undefined,
       ...(info?.serverVersion ? { version: info.serverVersion } : {}),
     },
   });
@@ -76,6 +94,7 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     dockerd,
     daemon,
     layout,
+    asUid,
     snapshot,
     plan: (snap, desired: ResolvedDesired, record: RuntimeRecord | undefined, ctx: PlanContext) => {
       const problem = unusable(session);
@@ -88,8 +107,9 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       // dockerd ≥ 23 can check a config file itself; older ones (Debian 12's 20.10) rely on our schema and the confirm step.
       const write = plan.actions.find((a) => a.kind === 'write-file' && a.path === layout.daemonJsonPath);
       if (!hasValidateFlag(info?.serverVersion ?? '') || write?.kind !== 'write-file') return;
-      const tmp = '/var/lib/regsetup/validate-daemon.json';
-      await files.mkdirp('/var/lib/regsetup', 0o700);
+      const stateDir = host.stateDir ?? DEFAULT_STATE_DIR;
+      const tmp = `${stateDir}/validate-daemon.json`;
+      await files.mkdirp(stateDir, 0o700);
       await files.writeAtomic(tmp, write.after, { mode: 0o600 });
       const result = await validateConfig(host.processes, `${host.root === '/' ? '' : host.root}${tmp}`).finally(() => files.remove(tmp));
       if (result.supported && result.ok === false) {
@@ -99,9 +119,9 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     async activate(plan, log) {
       if (plan.activation === 'none') return;
       if (plan.activation === 'restart') {
-        if (restartCommand === undefined) throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
-        const r = await host.processes.run(restartCommand[0]!, restartCommand.slice(1), { timeoutMs: 120_000 });
-        if (r.exitCode !== 0) throw new Error(`${restartCommand.join(' ')} failed: ${r.stderr || r.stdout}`);
+        if (restart === undefined) throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
+        const r = await host.processes.run(restart.argv[0]!, restart.argv.slice(1), { timeoutMs: 120_000, ...(restart.env ? { env: restart.env } : {}) });
+        if (r.exitCode !== 0) throw new Error(`${restart.argv.join(' ')} failed: ${r.stderr || r.stdout}`);
         log('restarted dockerd; waiting for it to show the new settings');
         return;
       }
@@ -116,4 +136,23 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     verifySteps: () => [mirrorPull(verify), registryPull(verify), pushRoundtrip(verify), daemonConfig(verify)],
   };
   return session;
+}
+
+/**
+ * How this dockerd restarts: its system unit, the init script, snapd (`snap restart docker.dockerd`,
+ * the snap's README), or its user's systemd when regsetup runs as that user. Else regsetup only reloads.
+ */
+function restartOf(d: DockerdProcess | undefined, asUid: number): { argv: string[]; env?: Record<string, string> } | undefined {
+  switch (d?.managedBy) {
+    case 'systemd':
+      return { argv: ['systemctl', 'restart', 'docker.service'] };
+    case 'sysv':
+      return { argv: ['/etc/init.d/docker', 'restart'] };
+    case 'snap':
+      return { argv: ['snap', 'restart', `${d.snap ?? 'docker'}.dockerd`] };
+    case 'systemd-user':
+      return d.uid === asUid ? { argv: ['systemctl', '--user', 'restart', 'docker.service'], ...(d.runtimeDir ? { env: { XDG_RUNTIME_DIR: d.runtimeDir } } : {}) } : undefined;
+    default:
+      return undefined;
+  }
 }
