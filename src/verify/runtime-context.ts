@@ -14,4 +14,6 @@ export interface VerifyRuntime {
   dockerInfo?: DockerInfo;
   /** Insecure entries its files name (when its daemon cannot be asked). */
   fileInsecure?: string[];
+  /** dockerd's certs.d (a rootless one's is under the user's home), for the TLS step. */
+  certsDir?: string;
 }

@@ -23,6 +23,8 @@ export interface VerifyState {
   dockerInfo?: DockerInfo;
   /** Insecure entries the runtimes' files name, used when no daemon can be asked. */
   fileInsecure: string[];
+  /** The certs.d the TLS step trusts as dockerd will (a host path; /etc/docker/certs.d unless a rootless or snap dockerd is verified). */
+  certsDir?: string;
   /** host[:port] → the addresses it resolved to (insecure CIDRs are matched against them). */
   addresses: Map<string, string[]>;
   endpoints: Map<string, Endpoint>;

@@ -26,11 +26,14 @@ export async function runVerify(
   progress: { onStart?(name: string): void; onDone?(step: StepReport): void } = {},
 ): Promise<VerifyResult> {
   const docker = runtimes.find((r) => r.dockerInfo !== undefined);
+  // The TLS step trusts what dockerd will: its certs.d (the first Docker session's: a rootless user verifies through theirs).
+  const certsDir = runtimes.find((r) => r.certsDir !== undefined)?.certsDir;
   const state: VerifyState = {
     input,
     ports,
     ...(docker?.dockerInfo ? { dockerInfo: docker.dockerInfo } : {}),
     fileInsecure: runtimes.flatMap((r) => r.fileInsecure ?? []),
+    ...(certsDir === undefined ? {} : { certsDir }),
     addresses: new Map(),
     endpoints: new Map(),
     credentials: new Map(),

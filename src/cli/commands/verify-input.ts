@@ -63,6 +63,7 @@ export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promi
       const d = s as DockerSession;
       if ('info' in d.daemon) runtime.dockerInfo = d.daemon.info;
       runtime.fileInsecure = await daemonJsonInsecure(d);
+      runtime.certsDir = d.layout.certsDir;
     }
     out.push(runtime);
   }

@@ -28,7 +28,7 @@ export const tls: Step<VerifyState> = {
   needs: ['reachability'],
   async run(s) {
     const details: string[] = [];
-    const certsRoot = resolveHostPath(s.input.root, '/etc/docker/certs.d');
+    const certsRoot = resolveHostPath(s.input.root, s.certsDir ?? '/etc/docker/certs.d');
     for (const ref of targets(s)) {
       const port = ref.port ?? 443;
       const insecure = isInsecure(ref.hostPort, s.addresses.get(ref.hostPort) ?? [], s.dockerInfo, s.fileInsecure);
