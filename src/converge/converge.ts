@@ -60,10 +60,11 @@ export async function planJoinNow(sessions: readonly RuntimeSession[], resolved:
 /** Preflight and plan a join: every check before the first write. Refusals (exit 4) leave the host untouched. */
 export async function prepareJoin(desired: DesiredState, input: PreflightInput, host: ConvergeHost, io: ConvergeIo): Promise<Prepared> {
   const detected = await detectSessions(host.ports);
-  const sessions = selectSessions(detected, desired.runtimes);
+  const uid = host.ports.uid ?? 0;
+  const sessions = selectSessions(detected, desired.runtimes, uid);
   // Left alone on purpose (another user's rootless dockerd…): say so rather than stay silent.
   for (const s of detected) {
-    const why = sessions.includes(s) ? undefined : whyNot(s);
+    const why = sessions.includes(s) ? undefined : whyNot(s, uid);
     if (why !== undefined && s.running) io.note(`${s.label} is left as it is: ${why.message}`);
   }
   const pre = await preflight(desired, input, {

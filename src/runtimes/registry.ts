@@ -17,9 +17,16 @@ export async function detectSessions(host: HostPorts, kinds: readonly string[] =
   return found.flat();
 }
 
-/** Why a session cannot take a join, or undefined when it can. */
-export function whyNot(session: RuntimeSession): Error | undefined {
+/** Why a session cannot take a join by the user `uid`, or undefined when it can. */
+export function whyNot(session: RuntimeSession, uid = 0): Error | undefined {
   if (session.kind === 'docker') return unusable(session as DockerSession);
+  if ((session.owner ?? 0) !== uid) {
+    return refused(
+      'ERR_RUNTIME_NOT_YOURS',
+      `${session.label} is ${session.owner === undefined ? "the system's" : `uid ${session.owner}'s`}: regsetup as uid ${uid} does not configure it`,
+      session.owner === undefined ? 'Run regsetup as root to configure it.' : `Run regsetup as uid ${session.owner} to configure it.`,
+    );
+  }
   return session.running ? undefined : refused('ERR_RUNTIME_NOT_RUNNING', `${session.label} is not running`, `Start ${session.label} and run the command again; nothing was changed.`);
 }
 
@@ -30,11 +37,12 @@ export function whyNot(session: RuntimeSession): Error | undefined {
  * does, with their own journal); a user configures only their own rootless dockerd
  * (docs/architecture.md "Docker variants").
  */
-export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[]): RuntimeSession[] {
+export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[], uid = 0): RuntimeSession[] {
+  const whyNotFor = (s: RuntimeSession) => whyNot(s, uid);
   if (choice.includes('auto')) {
-    const usable = sessions.filter((s) => whyNot(s) === undefined);
+    const usable = sessions.filter((s) => whyNotFor(s) === undefined);
     if (usable.length > 0) return usable;
-    const first = sessions.map(whyNot).find((e) => e !== undefined);
+    const first = sessions.map(whyNotFor).find((e) => e !== undefined);
     if (first) throw first;
     throw refused('ERR_NO_RUNTIME', 'no container runtime runs on this host (looked for dockerd, containerd, podman, CRI-O, k3s, rke2)', 'Start the runtime first, or name it with --runtime.');
   }
@@ -42,8 +50,8 @@ export function selectSessions(sessions: readonly RuntimeSession[], choice: read
   for (const kind of new Set(choice)) {
     const of = sessions.filter((s) => s.kind === kind);
     if (of.length === 0) throw refused('ERR_RUNTIME_NOT_FOUND', `--runtime ${kind}: no ${kind} was found on this host`, `Check that ${kind} is installed and running, or leave --runtime out to configure what runs here.`);
-    const usable = of.filter((s) => whyNot(s) === undefined);
-    if (usable.length === 0) throw whyNot(of[0]!)!;
+    const usable = of.filter((s) => whyNotFor(s) === undefined);
+    if (usable.length === 0) throw whyNotFor(of[0]!)!;
     picked.push(...usable);
   }
   return picked;

@@ -55,6 +55,11 @@ export interface RuntimeSession<Snapshot = unknown> {
   readonly label: string;
   /** false: configured on this host but its daemon is not running (leave and status still work). */
   readonly running: boolean;
+  /**
+   * The uid of the user whose daemon this is (a rootless dockerd's); undefined: the system's, root's.
+   * A join configures only the sessions of the user regsetup runs as (HostPorts.uid).
+   */
+  readonly owner?: number;
   /** Everything plan/unplan/drift need, read before the first write. Registries: those the plan touches. */
   snapshot(registries: readonly string[], journal: Journal): Promise<Snapshot>;
   /** Pure. Refuses (RegsetupError, exit 4) before anything is written when it would break the runtime. */

@@ -89,6 +89,14 @@ describe('Docker sessions, one per daemon', () => {
     expect(verifySessions(sessions).map((s) => s.id)).toEqual(['docker', 'docker-rootless:1000']);
   });
 
+  it("as alice, the system's other runtimes (containerd) are not hers either: auto leaves them, naming one is refused", async () => {
+    const sessions = await host({ ...SYSTEM, ...ALICE }, { uid: 1000 }).detect();
+    const containerd = { ...sessions[0]!, id: 'containerd', kind: 'containerd' as const, label: 'containerd' } as unknown as DockerSession;
+    const all = [...sessions, containerd];
+    expect(selectSessions(all, ['auto'], 1000).map((s) => s.id)).toEqual(['docker-rootless:1000']);
+    expect(code(() => selectSessions(all, ['containerd'], 1000))).toMatchObject({ code: 'ERR_RUNTIME_NOT_YOURS', message: expect.stringContaining("containerd is the system's") });
+  });
+
   it.each([
     { name: "alice's own DOCKER_HOST goes to her rootless dockerd", uid: 1000, dockerHost: 'unix:///tmp/alice-docker.sock', want: ['unix:///var/run/docker.sock', 'unix:///tmp/alice-docker.sock'] },
     { name: 'a DOCKER_HOST naming the system socket goes to the system dockerd', uid: 1000, dockerHost: 'unix:///run/docker.sock', want: ['unix:///run/docker.sock', 'unix:///run/user/1000/docker.sock'] },

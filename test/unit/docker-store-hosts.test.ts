@@ -102,6 +102,12 @@ describe('the containerd image store (Docker ≥ 29)', () => {
     expect(dockerPart(plan).warnings).toContainEqual(expect.stringContaining(`${CERTS}/nexus.example.com_8443_ exists`));
   });
 
+  it("a _default/hosts.toml with hosts stands in for Docker Hub's: said, and _default is not changed", () => {
+    const plan = planJoin(store({ hostsToml: { [`${CERTS}/_default/hosts.toml`]: '[host."https://mirror.corp.example.com"]\n  capabilities = ["pull", "resolve"]\n' } }), desired(), NOW);
+    expect(actionsPaths(plan)).toEqual([CA, DAEMON_JSON]);
+    expect(dockerPart(plan).warnings).toContainEqual(expect.stringContaining('_default/hosts.toml lists hosts'));
+  });
+
   it('with the graph driver store (or before Docker 29) hosts.toml is not touched', () => {
     const s: DockerSnapshot = snapshot({ hostsToml: { [REG_TOML]: FOREIGN_REG, [HUB_TOML]: 'server = "https://registry-1.docker.io"\n' } });
     const plan = planJoin(s, desired(), NOW);

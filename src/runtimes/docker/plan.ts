@@ -10,7 +10,8 @@ import { expectedFrom } from './confirm.js';
 import type { DockerRecord, PlannedDockerRecord } from './record.js';
 import { CERTS_DIR } from './layout.js';
 import { caPath, certsFile, type DockerSnapshot } from './snapshot.js';
-import { planStoreHosts, storeWarnings } from './store-hosts.js';
+import { planStoreHosts } from './store-hosts.js';
+import { storeWarnings } from './store-warning.js';
 
 export interface DockerSessionInfo {
   id: string;

@@ -61,7 +61,7 @@ export async function readDockerFiles(files: Files, o: ReadDockerFilesOptions): 
   // hosts.toml of the containerd image store: for each host the plan touches (host:port and the
   // host_port_ form containerd tries first), Docker Hub's, and those the journal names.
   const certsDirs = await files.readdir(o.certsDir);
-  const tomlDirs = new Set([...(o.hostPorts ?? []).flatMap((h) => [h, underscoreDir(h)]), 'docker.io']);
+  const tomlDirs = new Set([...(o.hostPorts ?? []).flatMap((h) => [h, underscoreDir(h)]), 'docker.io', '_default']);
   const tomlPaths = new Set([...[...tomlDirs].map((d) => `${prefix}${d}/hosts.toml`), ...records.flatMap((r) => (r.hostsFiles ?? []).map((h) => h.path))]);
   const hostsToml: Record<string, string> = {};
   for (const path of tomlPaths) {

@@ -6,6 +6,7 @@ import { flagSources, hasValidateFlag, reloadDockerd, validateConfig, type Docke
 import { rooted } from '../../host/host-path.js';
 import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
 import { confirmDaemon, type Expected } from './confirm.js';
+import { notYours, restartOf } from './daemon-owner.js';
 import { dockerDrift } from './drift.js';
 import { planDocker } from './plan.js';
 import { readDockerFiles } from './read-snapshot.js';
@@ -19,6 +20,7 @@ import { pushRoundtrip } from './verify/push-roundtrip.js';
 import type { DockerVerify } from './verify/context.js';
 
 export { CERTS_DIR, type DockerLayout } from './layout.js';
+export { othersRootless } from './daemon-owner.js';
 
 export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   readonly docker: DockerApi;
@@ -28,26 +30,6 @@ export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   readonly layout: DockerLayout;
   /** The user regsetup runs as: a session configures only a daemon of that user (root: the system's). */
   readonly asUid: number;
-}
-
-/** Another user's rootless dockerd (regsetup runs as root, or as someone else): theirs to configure. */
-export const othersRootless = (session: DockerSession): boolean => session.dockerd?.variant === 'rootless' && session.dockerd.uid !== session.asUid;
-
-function notYours(session: DockerSession): Error | undefined {
-  const d = session.dockerd;
-  if (d === undefined) return undefined;
-  if (othersRootless(session)) {
-    const who = d.user ?? `uid ${d.uid}`;
-    return refused(
-      'ERR_DOCKERD_NOT_YOURS',
-      `${session.label} is ${who}'s: regsetup configures a rootless dockerd as its own user, with that user's daemon.json, certs.d, journal and credentials`,
-      `Run regsetup as ${who} (e.g. sudo -iu ${d.user ?? `'#${d.uid}'`} regsetup join …, with XDG_RUNTIME_DIR=${d.runtimeDir ?? `/run/user/${d.uid}`}); as root, regsetup configures the system's dockerd.`,
-    );
-  }
-  if (d.variant !== 'rootless' && session.asUid !== 0) {
-    return refused('ERR_DOCKERD_NOT_YOURS', `${session.label} runs as root: regsetup as uid ${session.asUid} can neither write ${session.layout.daemonJsonPath} nor reload it`, 'Run regsetup as root (sudo regsetup join …), or start a rootless dockerd of your own (dockerd-rootless-setuptool.sh install).');
-  }
-  return undefined;
 }
 
 /** The refusal a join gets when this daemon cannot be configured (not answering, or not on this host). */
@@ -89,6 +71,7 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     kind: 'docker',
     label: layout.label,
     running: info !== undefined,
+    ...(dockerd?.variant === 'rootless' ? { owner: dockerd.uid } : {}),
     credentials: 'docker-config',
     docker,
     dockerd,
@@ -136,23 +119,4 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     verifySteps: () => [mirrorPull(verify), registryPull(verify), pushRoundtrip(verify), daemonConfig(verify)],
   };
   return session;
-}
-
-/**
- * How this dockerd restarts: its system unit, the init script, snapd (`snap restart docker.dockerd`,
- * the snap's README), or its user's systemd when regsetup runs as that user. Else regsetup only reloads.
- */
-function restartOf(d: DockerdProcess | undefined, asUid: number): { argv: string[]; env?: Record<string, string> } | undefined {
-  switch (d?.managedBy) {
-    case 'systemd':
-      return { argv: ['systemctl', 'restart', 'docker.service'] };
-    case 'sysv':
-      return { argv: ['/etc/init.d/docker', 'restart'] };
-    case 'snap':
-      return { argv: ['snap', 'restart', `${d.snap ?? 'docker'}.dockerd`] };
-    case 'systemd-user':
-      return d.uid === asUid ? { argv: ['systemctl', '--user', 'restart', 'docker.service'], ...(d.runtimeDir ? { env: { XDG_RUNTIME_DIR: d.runtimeDir } } : {}) } : undefined;
-    default:
-      return undefined;
-  }
 }
