@@ -65,7 +65,7 @@ export async function prepareJoin(desired: DesiredState, input: PreflightInput, 
   // Left alone on purpose (another user's rootless dockerd…): say so rather than stay silent.
   for (const s of detected) {
     const why = sessions.includes(s) ? undefined : whyNot(s, uid);
-    if (why !== undefined && s.running) io.note(`${s.label} is left as it is: ${why.message}`);
+    if (why !== undefined && s.running) io.note(`left alone: ${why.message}`);
   }
   const pre = await preflight(desired, input, {
     files: rooted(host.ports.files, host.ports.root),

@@ -122,7 +122,7 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     const r = await regsetup([...joinArgs(), '--runtime', 'docker', '--dry-run']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json.plan.runtimes.map((x: { runtime: string }) => x.runtime)).toEqual(['docker']);
-    expect(r.stderr).toContain(`dockerd (rootless, ${rl.user}) is left as it is`);
+    expect(r.stderr).toContain(`left alone: dockerd (rootless, ${rl.user}) is ${rl.user}'s`);
     expect(await rootSide()).toEqual(before);
   });
 

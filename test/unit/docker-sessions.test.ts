@@ -1,6 +1,7 @@
 import { memfs } from 'memfs';
 import { describe, expect, it } from 'vitest';
 import { verifySessions } from '../../src/cli/commands/verify-input.js';
+import { applyPrepared, planJoinNow } from '../../src/converge/converge.js';
 import { emptyJournal } from '../../src/core/journal.js';
 import type { RegsetupError } from '../../src/core/errors.js';
 import type { RuntimePlan } from '../../src/core/plan-types.js';
@@ -8,7 +9,7 @@ import { nodeFiles } from '../../src/host/files.js';
 import type { Processes, RunOptions } from '../../src/host/processes.js';
 import { dockerRuntime } from '../../src/runtimes/docker/index.js';
 import type { DockerSession } from '../../src/runtimes/docker/session.js';
-import { selectSessions, whyNot } from '../../src/runtimes/registry.js';
+import { detectSessions, selectSessions, whyNot } from '../../src/runtimes/registry.js';
 import type { HostPorts } from '../../src/runtimes/types.js';
 import { fakeDockerApi, type FakeDockerApi } from '../fakes/fake-docker-api.js';
 import { PASSWD, proc, rootlessTree } from '../fakes/fake-proc.js';
@@ -157,5 +158,43 @@ describe('activating each variant', () => {
     expect(s).toMatchObject({ id: 'docker-rootless:1000', running: false, layout: { certsDir: '/home/alice/.config/docker/certs.d' } });
     const snap = (await dockerRuntime.offline!(h.ports, 'docker-snap', { ...record, daemonJsonPath: '/var/snap/docker/2963/config/daemon.json' })) as DockerSession;
     expect(snap.layout).toMatchObject({ label: 'dockerd (snap)', certsDir: '/var/snap/docker/2963/etc/docker/certs.d' });
+  });
+});
+
+describe('a snap install under --root', () => {
+  // The snap's install hook copies its daemon.json ({"log-level": "error"}) into $SNAP_DATA/config;
+  // `current` links to the revision, which is what the wrapper's --config-file names.
+  const SNAP_JSON = '/var/snap/docker/2963/config/daemon.json';
+  const SNAP_CA = '/var/snap/docker/2963/etc/docker/certs.d/nexus.example.com/ca.crt';
+  const scratch = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).map(([k, v]) => [`/scratch${k}`, v]));
+
+  it('is found, planned, written and reloaded in the snap directories, never through `current`', async () => {
+    const { fs } = memfs(scratch({ ...SNAP, '/run/systemd/system/.keep': '', [SNAP_JSON]: '{\n    "log-level":        "error"\n}\n', '/var/snap/docker/2963/etc/docker/.keep': '' }));
+    fs.symlinkSync('2963', '/scratch/var/snap/docker/current');
+    const signals: number[] = [];
+    const api = fakeDockerApi();
+    let t = 0;
+    const ports: HostPorts = {
+      root: '/scratch',
+      files: nodeFiles(fs),
+      processes: { run: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }), sendSignal: (pid) => void (signals.push(pid), (api.infoValue.mirrors = ['https://nexus.example.com/'])), isAlive: () => true },
+      clock: { now: () => (t += 1000) },
+      sleep: async (ms) => void (t += ms),
+      env: {},
+      dockerApi: () => api,
+    };
+    const sessions = selectSessions(await detectSessions(ports, ['docker']), ['auto']);
+    expect(sessions.map((s) => s.id)).toEqual(['docker-snap']);
+    const resolved = desired();
+    const host = { ports, stateDir: '/var/lib/regsetup' };
+    const plan = await planJoinNow(sessions, resolved, host);
+    expect(plan.runtimes[0]!.actions.map((a) => a.path)).toEqual([SNAP_CA, SNAP_JSON]);
+    await applyPrepared({ operation: 'join', sessions, plan, replan: () => planJoinNow(sessions, resolved, host) }, host, { yes: true, note: () => undefined });
+    expect(signals).toEqual([1900]);
+    expect(JSON.parse(String(fs.readFileSync(`/scratch${SNAP_JSON}`, 'utf8')))).toEqual({ 'log-level': 'error', 'registry-mirrors': ['https://nexus.example.com'] });
+    expect(fs.existsSync(`/scratch${SNAP_CA}`)).toBe(true);
+    expect(fs.lstatSync('/scratch/var/snap/docker/current').isSymbolicLink()).toBe(true);
+    const journal = JSON.parse(String(fs.readFileSync('/scratch/var/lib/regsetup/state.json', 'utf8')));
+    expect(journal.registries['nexus.example.com'].runtimes['docker-snap']).toMatchObject({ daemonJsonPath: SNAP_JSON, certsDir: '/var/snap/docker/2963/etc/docker/certs.d' });
   });
 });
