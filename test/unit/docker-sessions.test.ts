@@ -108,6 +108,17 @@ describe('Docker sessions, one per daemon', () => {
     expect(h.opened).toEqual(want);
   });
 
+  it('a 29.x engine on the containerd image store: the session plans hosts.toml for it', async () => {
+    const h = host({ ...SYSTEM, '/etc/docker/certs.d/nexus.example.com/hosts.toml': 'server = "https://nexus.example.com"\n[host."https://cache.example.com"]\n' });
+    h.ports.dockerApi = () => fakeDockerApi({ info: { serverVersion: '29.4.1', driverType: 'io.containerd.snapshotter.v1', containerdStore: true } });
+    const [system] = await h.detect();
+    const snap = await system!.snapshot(['nexus.example.com'], emptyJournal());
+    expect(snap.dockerd).toMatchObject({ containerdStore: true, version: '29.4.1' });
+    const plan = system!.plan(snap, desired({ mirrors: [] }), undefined, { journal: emptyJournal(), now: 0 });
+    expect(plan.actions.map((a) => a.path)).toContain('/etc/docker/certs.d/nexus.example.com/hosts.toml');
+    expect(plan.warnings.join('\n')).toContain('#52600');
+  });
+
   it('the snap is its own session, with its files', async () => {
     const [snap] = await host(SNAP).detect();
     expect(snap).toMatchObject({ id: 'docker-snap', label: 'dockerd (snap)', layout: { daemonJsonPath: '/var/snap/docker/2963/config/daemon.json', certsDir: '/var/snap/docker/2963/etc/docker/certs.d' } });

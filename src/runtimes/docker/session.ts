@@ -62,6 +62,7 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       runningContainers: info?.runningContainers ?? 0,
       supportsValidate: hasValidateFlag(info?.serverVersion ?? ''),
       canRestart: restart !== undefined,
+      containerdStore: info?.containerdStore ?? false,
       ...(info?.serverVersion ? { version: info.serverVersion } : {}),
     },
   });
