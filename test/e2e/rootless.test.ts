@@ -86,17 +86,27 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     rl = lab.rootless;
     gid = Number((await execa('id', ['-g', rl.user])).stdout.trim());
     tmp = await mkdtemp(join(tmpdir(), 'regsetup-rootless-e2e-'));
-    // Everything of the user's the run may touch, saved to be put back byte for byte.
-    userRoots = [rl.configDir, join(rl.home, '.docker'), join(rl.home, '.local'), join(rl.home, '.config', 'regsetup')];
+    // Everything of the user's the run may touch, saved to be put back byte for byte — and nothing
+    // more: ~/.local/share/docker is the running daemon's data root (lab.json rootless.dataRoot).
+    userRoots = [
+      rl.configDir,
+      join(rl.home, '.docker'),
+      join(rl.home, '.local', 'state', 'regsetup'),
+      join(rl.home, '.local', 'share', 'regsetup'),
+      join(rl.home, '.local', 'bin'),
+      join(rl.home, '.config', 'regsetup'),
+    ];
+    for (const root of userRoots) expect(rl.dataRoot.startsWith(`${root}/`) || rl.dataRoot === root, `${root} holds the data root`).toBe(false);
     savedUser = await saveSnapshot(userRoots, join(tmp, 'user.tar'));
     before = await rootSide();
     rootlessBefore = { mirrors: await rootlessMirrors(), dockerdPid: rootlessDockerdPid() };
     // The docker CLI finds docker-credential-regsetup on the user's PATH: a wrapper of their own
     // (what regsetup's hint says to do when /usr/local/bin is not theirs to write).
+    const created = !existsSync(join(rl.home, '.local'));
     await mkdir(join(rl.home, '.local', 'bin'), { recursive: true });
     const wrapper = join(rl.home, '.local', 'bin', 'docker-credential-regsetup');
     await writeFile(wrapper, `#!/bin/sh\nexec '${process.execPath}' '${helperScript}' "$@"\n`, { mode: 0o755 });
-    for (const p of [join(rl.home, '.local'), join(rl.home, '.local', 'bin'), wrapper]) await chown(p, rl.uid, gid);
+    for (const p of [...(created ? [join(rl.home, '.local')] : []), join(rl.home, '.local', 'bin'), wrapper]) await chown(p, rl.uid, gid);
   });
 
   afterAll(async () => {
@@ -159,7 +169,7 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     const push = await dockerAsUser('push', ref);
     expect(push.exitCode, push.stderr).toBe(0);
     await dockerAsUser('rmi', '-f', ref, hubImage);
-    for (const file of [rl.configDir, join(rl.home, '.docker'), join(rl.home, '.local')].flatMap(filesUnder).filter((p) => lstatSync(p).isFile())) {
+    for (const file of userRoots.flatMap(filesUnder).filter((p) => lstatSync(p).isFile())) {
       expect(readFileSync(file, 'latin1').includes(admin().password), file).toBe(false);
     }
 
