@@ -1,18 +1,8 @@
-import { commandNeeds, rootfulDocker, rootlessDocker, type HostLayout } from '../core/access-needs.js';
+import { commandNeeds } from '../core/access-needs.js';
 import { refused } from '../core/errors.js';
-import { checkAccess, currentIdentity, socketOwnedBy } from '../host/access-check.js';
-import { parseDockerHost } from '../host/docker-connection.js';
+import { checkAccess, currentIdentity } from '../host/access-check.js';
+import { operatorLayout } from '../host/operator-layout.js';
 import type { CommandContext } from './context.js';
-
-/** The layout of the runtime this user drives: a Docker socket of his own means a rootless dockerd. */
-async function layoutFor(ctx: CommandContext, uid: number): Promise<HostLayout> {
-  const socket = parseDockerHost(ctx.global.dockerHost).options.socketPath;
-  if (await socketOwnedBy(socket, uid)) {
-    const configHome = ctx.env.XDG_CONFIG_HOME || `${ctx.env.HOME ?? ''}/.config`;
-    return rootlessDocker(configHome, socket);
-  }
-  return rootfulDocker(socket);
-}
 
 /**
  * Before a command's code loads: can this user touch what the command needs? Every path that
@@ -23,7 +13,7 @@ export async function permissionPreflight(path: readonly string[], ctx: CommandC
   const needsOf = commandNeeds[path.join(' ')];
   if (!needsOf) return;
   const { uid } = currentIdentity();
-  const layout = await layoutFor(ctx, uid);
+  const layout = await operatorLayout({ uid, env: ctx.env, dockerHost: ctx.global.dockerHost, root: ctx.global.root });
   const problems = await checkAccess(needsOf(layout, opts), ctx.global.root);
   if (problems.length === 0) return;
   const lines = problems.map((p) => `${p.path}: ${p.reason} — ${p.need.why}`);

@@ -9,7 +9,7 @@ import { isEmptyPlan, joinHosts, planActions, type Plan, type ResolvedDesired } 
 import { parseRegistry } from '../core/registry-name.js';
 import { rooted } from '../host/host-path.js';
 import { preflight, type Preflight, type PreflightInput } from '../preflight/resolve.js';
-import { detectSessions, selectSessions, sessionsForEntry } from '../runtimes/registry.js';
+import { detectSessions, selectSessions, sessionsForEntry, whyNot } from '../runtimes/registry.js';
 import type { HostPorts, RuntimeSession } from '../runtimes/types.js';
 import { desiredDigest } from './digest.js';
 
@@ -38,7 +38,8 @@ export interface ConvergeHost {
   stateDir?: string;
 }
 
-const stateDirOf = (host: ConvergeHost) => host.stateDir ?? DEFAULT_STATE_DIR;
+/** The one answer to "where is this run's journal": the host's own (a rootless user's), else root's. */
+export const stateDirOf = (host: ConvergeHost): string => host.stateDir ?? host.ports.stateDir ?? DEFAULT_STATE_DIR;
 
 export async function readJournal(host: ConvergeHost): Promise<Journal> {
   const path = journalPath(stateDirOf(host));
@@ -60,7 +61,14 @@ export async function planJoinNow(sessions: readonly RuntimeSession[], resolved:
 export async function prepareJoin(desired: DesiredState, input: PreflightInput, host: ConvergeHost, io: ConvergeIo): Promise<Prepared> {
   // Named runtimes only: `--runtime k3s` never asks a Docker socket anything.
   const kinds = desired.runtimes.includes('auto') ? undefined : desired.runtimes;
-  const sessions = selectSessions(await detectSessions(host.ports, kinds), desired.runtimes);
+  const detected = await detectSessions(host.ports, kinds);
+  const uid = host.ports.uid ?? 0;
+  const sessions = selectSessions(detected, desired.runtimes, uid);
+  // Left alone on purpose (another user's rootless dockerd…): say so rather than stay silent.
+  for (const s of detected) {
+    const why = sessions.includes(s) ? undefined : whyNot(s, uid);
+    if (why !== undefined && s.running) io.note(`left alone: ${why.message}`);
+  }
   const pre = await preflight(desired, input, {
     files: rooted(host.ports.files, host.ports.root),
     root: host.ports.root,

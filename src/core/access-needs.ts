@@ -36,13 +36,14 @@ export const rootfulDocker = (dockerSocket: string | undefined): HostLayout => (
 
 /**
  * A rootless dockerd keeps daemon.json and certs.d under $XDG_CONFIG_HOME/docker (see
- * docs/host-behaviour.md). The state directory is still the one the journal code uses today.
+ * docs/host-behaviour.md); its user's runs keep their journal in their own state directory
+ * (core/state-dir.ts), the one converge and apply use.
  */
-export const rootlessDocker = (configHome: string, dockerSocket: string | undefined): HostLayout => ({
+export const rootlessDocker = (configHome: string, dockerSocket: string | undefined, stateDir: string): HostLayout => ({
   name: 'rootless docker',
   daemonConfigDir: `${configHome}/docker`,
   certsDir: `${configHome}/docker/certs.d`,
-  stateDir: DEFAULT_STATE_DIR,
+  stateDir,
   ...(dockerSocket ? { dockerSocket } : {}),
 });
 

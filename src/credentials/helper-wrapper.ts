@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import * as z from 'zod';
 import { parseDockerConfig } from '../core/docker-config.js';
-import { RegsetupError } from '../core/errors.js';
+import { isRegsetupError, RegsetupError } from '../core/errors.js';
 import { DEFAULT_STATE_DIR } from '../core/journal.js';
 import { REGSETUP_HELPER } from '../core/docker-config-edit.js';
 import type { Files } from '../host/files.js';
@@ -64,7 +64,8 @@ export interface WrapperPorts {
 }
 
 async function readRecord(files: Files): Promise<WrapperRecord | undefined> {
-  const text = await files.readText(WRAPPER_RECORD);
+  // Root's state directory is closed to other users (a rootless dockerd's user): its wrapper is not theirs to manage.
+  const text = await files.readText(WRAPPER_RECORD).catch((error: unknown) => (isRegsetupError(error) && error.code === 'ERR_PERMISSION' ? undefined : Promise.reject(error)));
   if (text === undefined) return undefined;
   const parsed = recordSchema.safeParse(JSON.parse(text));
   return parsed.success ? parsed.data : undefined;

@@ -94,13 +94,3 @@ export async function checkAccess(needs: readonly AccessNeed[], root: string): P
 }
 
 export const currentIdentity = (): Identity => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-
-/** Whether the Docker socket belongs to this (non-root) user: a rootless dockerd's does. */
-export async function socketOwnedBy(socket: string | undefined, uid: number): Promise<boolean> {
-  if (socket === undefined || uid === 0) return false;
-  try {
-    return (await stat(socket)).uid === uid;
-  } catch {
-    return false;
-  }
-}

@@ -22,6 +22,10 @@ export interface DockerInfo {
   runningContainers: number;
   serverVersion: string;
   rootless: boolean;
+  /** DriverStatus "driver-type": io.containerd.snapshotter.v1 with the containerd image store (Docker ≥ 29 by default). */
+  driverType?: string;
+  /** The containerd image store: registries are then resolved through certs.d/<host>/hosts.toml too. */
+  containerdStore: boolean;
 }
 
 export interface DockerVersion {
@@ -74,10 +78,15 @@ export function splitRef(ref: string): { repository: string; tag?: string } {
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
+export const CONTAINERD_SNAPSHOTTER = 'io.containerd.snapshotter.v1';
+
 /** `docker info` JSON → DockerInfo. Exported for tests. */
 export function toDockerInfo(raw: Record<string, unknown>): DockerInfo {
   const registry = (raw.RegistryConfig ?? {}) as Record<string, unknown>;
   const indexConfigs: DockerInfo['indexConfigs'] = {};
+  // [["driver-type", "io.containerd.snapshotter.v1"]] (moby daemon/containerd/service.go LayerStoreStatus).
+  const status = Array.isArray(raw.DriverStatus) ? (raw.DriverStatus as unknown[]).filter((p): p is [string, string] => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'string') : [];
+  const driverType = status.find(([key]) => key === 'driver-type')?.[1];
   for (const [name, value] of Object.entries((registry.IndexConfigs ?? {}) as Record<string, Record<string, unknown>>)) {
     indexConfigs[name] = { secure: value.Secure !== false, mirrors: strings(value.Mirrors) };
   }
@@ -89,6 +98,8 @@ export function toDockerInfo(raw: Record<string, unknown>): DockerInfo {
     runningContainers: typeof raw.ContainersRunning === 'number' ? raw.ContainersRunning : 0,
     serverVersion: typeof raw.ServerVersion === 'string' ? raw.ServerVersion : '',
     rootless: strings(raw.SecurityOptions).some((option) => option.includes('name=rootless')),
+    ...(driverType === undefined ? {} : { driverType }),
+    containerdStore: driverType === CONTAINERD_SNAPSHOTTER,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { DockerdProcess } from './dockerd.js';
+import type { DockerdProcess } from './dockerd-find.js';
 import { parseDockerdArgs, parseEnvFile, shellWords } from './dockerd-args.js';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
@@ -111,6 +111,9 @@ export async function flagSources(input: { files: Files; dockerd?: DockerdProces
   const sources: FlagSource[] = [];
   if (dockerd !== undefined) {
     sources.push(...parseDockerdArgs(dockerd.argv.slice(1)).map((flag) => ({ ...flag, source: `argv of pid ${dockerd.pid}` })));
+    // The system unit and /etc/default/docker are not how a rootless or a snap's dockerd starts:
+    // dockerd-rootless.sh and the snap's wrapper put every flag on its command line.
+    if (dockerd.variant !== 'rootful') return sources;
   }
   // A running dockerd on a host not booted with systemd was not started from the unit:
   // its flags are in argv. Without a running dockerd (an image being built) the unit counts.

@@ -4,7 +4,7 @@ import { processes } from '../host/processes.js';
 import type { HostPorts } from './types.js';
 
 /** The real host, as the runtimes see it. */
-export function realHostPorts(o: { root: string; dockerHost: string | undefined; env: NodeJS.ProcessEnv }): HostPorts {
+export function realHostPorts(o: { root: string; dockerHost: string | undefined; env: NodeJS.ProcessEnv; uid: number; stateDir: string }): HostPorts {
   return {
     root: o.root,
     files: nodeFiles(),
@@ -12,6 +12,8 @@ export function realHostPorts(o: { root: string; dockerHost: string | undefined;
     clock: systemClock,
     sleep,
     env: o.env,
+    uid: o.uid,
+    stateDir: o.stateDir,
     ...(o.dockerHost === undefined ? {} : { dockerHost: o.dockerHost }),
   };
 }

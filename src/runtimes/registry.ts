@@ -24,23 +24,33 @@ export async function detectSessions(host: HostPorts, kinds: readonly string[] =
   return found.flat();
 }
 
-/** Why a session cannot take a join, or undefined when it can. named: the user asked for this runtime by name. */
-function whyNot(session: RuntimeSession, named = false): Error | undefined {
+/** Why a session cannot take a join by the user `uid`, or undefined when it can. named: the user asked for this runtime by name. */
+export function whyNot(session: RuntimeSession, uid = 0, named = false): Error | undefined {
   if (session.kind === 'docker') return unusable(session as DockerSession);
+  if ((session.owner ?? 0) !== uid) {
+    return refused(
+      'ERR_RUNTIME_NOT_YOURS',
+      `${session.label} is ${session.owner === undefined ? "the system's" : `uid ${session.owner}'s`}: regsetup as uid ${uid} does not configure it`,
+      session.owner === undefined ? 'Run regsetup as root to configure it.' : `Run regsetup as uid ${session.owner} to configure it.`,
+    );
+  }
   if (named && session.configurableStopped === true) return undefined;
   return session.running ? undefined : refused('ERR_RUNTIME_NOT_RUNNING', `${session.label} is not running`, `Start ${session.label} and run the command again; nothing was changed.`);
 }
 
 /**
- * The sessions a join configures: `auto` = every runtime running on the node; named ones must
- * all be there and running (or, for one that reads its files at start, at least installed).
- * Refuses (exit 4) when there is nothing to configure.
+ * The sessions a join configures: `auto` = every runtime running on the node that this user may
+ * configure; named ones must all be there and running (or, for one that reads its files at start,
+ * at least installed). Refuses (exit 4) when there is nothing to configure. Docker: root
+ * configures the system's dockerd, never a user's rootless one (that user does, with their own
+ * journal); a user configures only their own rootless dockerd (docs/architecture.md "Docker variants").
  */
-export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[]): RuntimeSession[] {
+export function selectSessions(sessions: readonly RuntimeSession[], choice: readonly string[], uid = 0): RuntimeSession[] {
+  const whyNotFor = (s: RuntimeSession) => whyNot(s, uid);
   if (choice.includes('auto')) {
-    const usable = sessions.filter((s) => whyNot(s) === undefined);
+    const usable = sessions.filter((s) => whyNotFor(s) === undefined);
     if (usable.length > 0) return usable;
-    const first = sessions.map((s) => whyNot(s)).find((e) => e !== undefined);
+    const first = sessions.map(whyNotFor).find((e) => e !== undefined);
     if (first) throw first;
     throw refused('ERR_NO_RUNTIME', 'no container runtime runs on this host (looked for dockerd, containerd, podman, CRI-O, k3s, rke2)', 'Start the runtime first, or name it with --runtime.');
   }
@@ -48,8 +58,8 @@ export function selectSessions(sessions: readonly RuntimeSession[], choice: read
   for (const kind of new Set(choice)) {
     const of = sessions.filter((s) => answers(s, kind));
     if (of.length === 0) throw refused('ERR_RUNTIME_NOT_FOUND', `--runtime ${kind}: no ${kind} was found on this host`, `Check that ${kind} is installed and running, or leave --runtime out to configure what runs here.`);
-    const usable = of.filter((s) => whyNot(s, true) === undefined);
-    if (usable.length === 0) throw whyNot(of[0]!, true)!;
+    const usable = of.filter((s) => whyNot(s, uid, true) === undefined);
+    if (usable.length === 0) throw whyNot(of[0]!, uid, true)!;
     // `--runtime podman --runtime crio` names one session twice.
     picked.push(...usable.filter((s) => !picked.includes(s)));
   }

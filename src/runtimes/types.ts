@@ -2,6 +2,7 @@ import type { RuntimeKind } from '../core/desired-state.js';
 import type { Journal, JournalEntry, RuntimeRecord } from '../core/journal.js';
 import type { ResolvedDesired, RuntimePlan } from '../core/plan-types.js';
 import type { Clock, Sleep } from '../host/clock.js';
+import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
 import type { Processes } from '../host/processes.js';
 import type { Step } from '../verify/types.js';
@@ -20,8 +21,14 @@ export interface HostPorts {
   clock: Clock;
   sleep: Sleep;
   env: NodeJS.ProcessEnv;
-  /** --docker-host, when given. */
+  /** --docker-host (else $DOCKER_HOST), when given. */
   dockerHost?: string;
+  /** The user regsetup runs as (0 when not said): a user configures only their own rootless dockerd. */
+  uid?: number;
+  /** Where this run keeps its journal, backups and lock (core/state-dir.ts); /var/lib/regsetup when not said. */
+  stateDir?: string;
+  /** A Docker API client for a socket (DOCKER_HOST syntax); the real one when not said. */
+  dockerApi?: (dockerHost: string | undefined) => DockerApi;
 }
 
 export interface PlanContext {
@@ -58,6 +65,11 @@ export interface RuntimeSession<Snapshot = unknown> {
    * because it reads its files when it starts. `auto` still takes only the running ones.
    */
   readonly configurableStopped?: boolean;
+  /**
+   * The uid of the user whose daemon this is (a rootless dockerd's); undefined: the system's, root's.
+   * A join configures only the sessions of the user regsetup runs as (HostPorts.uid).
+   */
+  readonly owner?: number;
   /** Everything plan/unplan/drift need, read before the first write. Registries: those the plan touches. */
   snapshot(registries: readonly string[], journal: Journal): Promise<Snapshot>;
   /** Pure. Refuses (RegsetupError, exit 4) before anything is written when it would break the runtime. */

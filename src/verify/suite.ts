@@ -26,12 +26,14 @@ export async function runVerify(
   progress: { onStart?(name: string): void; onDone?(step: StepReport): void } = {},
 ): Promise<VerifyResult> {
   const docker = runtimes.find((r) => r.dockerInfo !== undefined);
+  // The TLS step trusts what the runtimes verified will: their certs.d trees (a rootless user's dockerd: the one in their home).
+  const certsDirs = [...new Set(runtimes.flatMap((r) => r.certsDirs ?? []))];
   const state: VerifyState = {
     input,
     ports,
     ...(docker?.dockerInfo ? { dockerInfo: docker.dockerInfo } : {}),
     fileInsecure: runtimes.flatMap((r) => r.fileInsecure ?? []),
-    certsDirs: [...new Set(['/etc/docker/certs.d', ...runtimes.flatMap((r) => r.certsDirs ?? [])])],
+    certsDirs: certsDirs.length > 0 ? certsDirs : ['/etc/docker/certs.d'],
     addresses: new Map(),
     endpoints: new Map(),
     credentials: new Map(),

@@ -40,6 +40,7 @@ export function fakeDockerApi(options: FakeDockerOptions = {}): FakeDockerApi {
       runningContainers: 0,
       serverVersion: '28.2.2',
       rootless: false,
+      containerdStore: false,
       ...info,
     },
     calls: [],

@@ -9,6 +9,7 @@ import { nodeFiles, type Files, type LockOptions } from '../../src/host/files.js
 import type { Processes } from '../../src/host/processes.js';
 import { dockerSession } from '../../src/runtimes/docker/session.js';
 import type { HostPorts } from '../../src/runtimes/types.js';
+import { dockerdProcess } from '../fakes/dockerd-process.js';
 import { fakeDockerApi } from '../fakes/fake-docker-api.js';
 import { CERTS, DAEMON_JSON, desired, pem, planJoin, planLeave, type TestSnapshot } from './helpers/join-fixtures.js';
 
@@ -17,7 +18,7 @@ const STATE = '/var/lib/regsetup';
 const CA = `${CERTS}/nexus.example.com/ca.crt`;
 // Tabs, CRLF and no final newline: a rollback must give back these exact bytes.
 const EXISTING = '{\r\n\t"log-driver": "journald",\r\n\t"registry-mirrors": ["https://mirror.corp.example.com"]\r\n}';
-const DOCKERD: DockerdProcess = { pid: 4242, argv: ['dockerd'], configFile: DAEMON_JSON, managedBy: 'none', rootless: false };
+const DOCKERD: DockerdProcess = dockerdProcess({ configFile: DAEMON_JSON });
 
 function host(tree: Record<string, string> = { [DAEMON_JSON]: EXISTING }, lock: LockOptions = { pollMs: 1 }) {
   const { fs, vol } = memfs(tree);

@@ -12,9 +12,13 @@ let tmp: string;
 let server: Server;
 
 function asNobody(...args: string[]) {
+  return asNobodyWith({ HOME: '/nonexistent' }, ...args);
+}
+
+function asNobodyWith(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, resolve('bin/regsetup'), ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH, HOME: '/nonexistent', TERM: 'dumb' },
+    env: { PATH: process.env.PATH, TERM: 'dumb', ...env },
     timeout: 30_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -59,6 +63,20 @@ describe('as an unprivileged user', { timeout: 60_000 }, () => {
   it('status works on paths of his own', () => {
     const r = asNobody('status', '--root', join(tmp, 'own-host'));
     expect(r).toMatchObject({ code: 0, stdout: 'regsetup manages no registry on this host.\n' });
+  });
+
+  it("status of a rootless dockerd's user reads their own journal (~/.local/state/regsetup), not root's", async () => {
+    const home = join(tmp, 'nobody-home');
+    const state = join(home, '.local/state/regsetup');
+    await mkdir(state, { recursive: true });
+    const record = { kind: 'docker', daemonJsonPath: `${home}/.config/docker/daemon.json`, added: { mirrors: ['https://r.example'], insecure: [] }, files: [] };
+    const entry = { registry: 'r.example', joinedAt: '2026-05-01T10:00:00.000Z', updatedAt: '2026-05-01T10:00:00.000Z', runtimes: { [`docker-rootless:${NOBODY}`]: record } };
+    await writeFile(join(state, 'state.json'), JSON.stringify({ version: 2, registries: { 'r.example': entry } }));
+    for (const p of ['nobody-home', 'nobody-home/.local', 'nobody-home/.local/state', 'nobody-home/.local/state/regsetup', 'nobody-home/.local/state/regsetup/state.json']) await chown(join(tmp, p), NOBODY, NOBODY);
+    const r = asNobodyWith({ HOME: home, XDG_RUNTIME_DIR: join(tmp, 'no-runtime-dir') }, 'status', '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ registries: [{ registry: 'r.example', runtimes: [{ runtime: `docker-rootless:${NOBODY}`, running: false }] }] });
+    // The mirror it recorded is gone from the (absent) daemon.json: that is drift, exit 3.
+    expect(r.code).toBe(3);
   });
 
   it('verify names the Docker socket it may not open, not "is the daemon running?"', () => {

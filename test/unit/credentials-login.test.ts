@@ -4,6 +4,7 @@ import { removeHelperWrapperIfUnused, WRAPPER_PATH, WRAPPER_RECORD } from '../..
 import { loginRegistry, logoutRegistry } from '../../src/credentials/login.js';
 import { migrateCredentials } from '../../src/credentials/migrate.js';
 import { nodeFiles } from '../../src/host/files.js';
+import { fileError } from '../../src/host/fs-errors.js';
 import { fakeDockerApi } from '../fakes/fake-docker-api.js';
 import { memoryBackend } from '../fakes/memory-credential-backend.js';
 
@@ -82,6 +83,12 @@ describe('loginRegistry', () => {
     expect(await removeHelperWrapperIfUnused(ports.files)).toMatchObject({ removed: true });
     expect(fs.existsSync(WRAPPER_PATH)).toBe(false);
     expect(fs.existsSync(WRAPPER_RECORD)).toBe(false);
+  });
+
+  it("a rootless dockerd's user, who cannot read root's state directory, has no wrapper of theirs to remove", async () => {
+    const { ports } = setup();
+    const denied = { ...ports.files, readText: async (path: string) => (path === WRAPPER_RECORD ? Promise.reject(fileError(Object.assign(new Error('denied'), { code: 'EACCES' }), 'read', path)) : ports.files.readText(path)) };
+    expect(await removeHelperWrapperIfUnused(denied)).toEqual({ removed: false, reason: 'regsetup did not install a helper wrapper' });
   });
 });
 

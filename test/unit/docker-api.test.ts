@@ -97,7 +97,18 @@ describe('toDockerInfo', () => {
       runningContainers: 2,
       serverVersion: '20.10.24+dfsg1',
       rootless: true,
+      containerdStore: false,
     });
+  });
+
+  it.each([
+    { name: 'Docker 29 with the containerd image store', status: [['driver-type', 'io.containerd.snapshotter.v1']], want: { driverType: 'io.containerd.snapshotter.v1', containerdStore: true } },
+    { name: 'overlay2 (the graph driver store)', status: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']], want: { containerdStore: false } },
+    { name: 'a malformed DriverStatus', status: 'driver-type', want: { containerdStore: false } },
+  ])('$name', ({ status, want }) => {
+    const info = toDockerInfo({ ServerVersion: '29.4.1', Driver: 'overlayfs', DriverStatus: status });
+    expect(info).toMatchObject(want);
+    if (!want.containerdStore) expect(info.driverType).toBeUndefined();
   });
 });
 

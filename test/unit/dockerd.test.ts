@@ -4,17 +4,10 @@ import { conflicts, findDockerd, flagSources, hasValidateFlag, reloadDockerd, va
 import { nodeFiles } from '../../src/host/files.js';
 import { fileError } from '../../src/host/fs-errors.js';
 import type { Processes, RunResult } from '../../src/host/processes.js';
+import { dockerdProcess } from '../fakes/dockerd-process.js';
+import { proc } from '../fakes/fake-proc.js';
 
 const hostFiles = (tree: Record<string, string>) => nodeFiles(memfs(tree).fs);
-
-/** A /proc entry for one process. */
-const proc = (pid: number, p: { comm?: string; argv?: string[]; cgroup?: string; environ?: Record<string, string>; ppid?: number; uid?: number }) => ({
-  [`/proc/${pid}/comm`]: `${p.comm ?? 'dockerd'}\n`,
-  [`/proc/${pid}/cmdline`]: `${(p.argv ?? ['/usr/bin/dockerd']).join('\0')}\0`,
-  [`/proc/${pid}/cgroup`]: `${p.cgroup ?? '0::/'}\n`,
-  [`/proc/${pid}/environ`]: Object.entries(p.environ ?? {}).map(([k, v]) => `${k}=${v}\0`).join(''),
-  [`/proc/${pid}/status`]: `Name:\t${p.comm ?? 'dockerd'}\nPPid:\t${p.ppid ?? 1}\nUid:\t${p.uid ?? 0}\t0\t0\t0\n`,
-});
 
 const STOCK_ARGV = ['/usr/bin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock'];
 
@@ -33,7 +26,7 @@ describe('findDockerd', () => {
         ...proc(812, { comm: 'nginx' }),
         ...proc(1900, { argv: ['dockerd', '--group', 'docker', '--config-file=/var/snap/docker/current/config/daemon.json'], cgroup: '0::/system.slice/snap.docker.dockerd.service' }),
       },
-      want: { pid: 1900, configFile: '/var/snap/docker/current/config/daemon.json', managedBy: 'none' },
+      want: { pid: 1900, configFile: '/var/snap/docker/current/config/daemon.json', certsDir: '/var/snap/docker/current/etc/docker/certs.d', managedBy: 'snap', variant: 'snap', snap: 'docker' },
     },
     {
       name: 'rootless, HOME from its environment',
@@ -84,7 +77,7 @@ describe('findDockerd', () => {
   });
 });
 
-const running = (argv: string[], managedBy: DockerdProcess['managedBy'] = 'systemd'): DockerdProcess => ({ pid: 812, argv, configFile: '/etc/docker/daemon.json', managedBy, rootless: false });
+const running = (argv: string[], managedBy: DockerdProcess['managedBy'] = 'systemd'): DockerdProcess => dockerdProcess({ pid: 812, argv, managedBy });
 const LIB_UNIT = '/lib/systemd/system/docker.service';
 const unit = (execStart: string, extra = '') => `[Unit]\nDescription=Docker\n\n[Service]\nType=notify\n${extra}ExecStart=${execStart}\nExecReload=/bin/kill -s HUP $MAINPID\n`;
 
@@ -306,7 +299,7 @@ describe('dockerd going away while regsetup looks at it', () => {
   });
 
   it('SIGHUP to a daemon that exited is ERR_DOCKERD_GONE', async () => {
-    const dockerd: DockerdProcess = { pid: 812, argv: ['dockerd'], configFile: '/etc/docker/daemon.json', managedBy: 'none', rootless: false };
+    const dockerd: DockerdProcess = dockerdProcess({ pid: 812 });
     const processes = { run: async () => ({ exitCode: 0, stdout: '', stderr: '', timedOut: false }), isAlive: () => false, sendSignal: () => { throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' }); } };
     await expect(reloadDockerd({ dockerd, processes })).rejects.toMatchObject({ code: 'ERR_DOCKERD_GONE', exitCode: 4 });
   });

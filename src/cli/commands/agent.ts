@@ -61,7 +61,7 @@ function overrides(flags: AgentFlags) {
 }
 
 async function runAgent(ctx: CommandContext, flags: AgentFlags): Promise<ExitCode> {
-  const host = hostOf(ctx);
+  const host = await hostOf(ctx);
   const human = !ctx.global.json && Boolean((process.stdout as { isTTY?: boolean }).isTTY);
   const log = createLog(process.stdout, { human, debug: Boolean(ctx.env.REGSETUP_DEBUG) });
   // Settings that the wiring needs before the agent exists (a missing or invalid file: exit 2 before anything is touched).

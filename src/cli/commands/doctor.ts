@@ -52,7 +52,7 @@ function ports(ctx: CommandContext, registryArg: string | undefined, flags: Flag
       const setup = t.registry.hostPort === registryArg && t.sources.includes('argument')
         ? await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)
         : await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort });
-      return { ...setup, runtimes: await verifyRuntimes(verifySessions(await detectSessions(hostOf(ctx).ports, ['docker']))) };
+      return { ...setup, runtimes: await verifyRuntimes(verifySessions(await detectSessions((await hostOf(ctx)).ports, ['docker']))) };
     },
   });
 }

@@ -1,5 +1,7 @@
 import type { ApplyReport } from '../../apply/apply.js';
-import type { ConvergeIo } from '../../converge/converge.js';
+import type { ConvergeHost, ConvergeIo } from '../../converge/converge.js';
+import { currentIdentity } from '../../host/access-check.js';
+import { operatorLayout } from '../../host/operator-layout.js';
 import { realHostPorts } from '../../runtimes/host-ports.js';
 import type { CommandContext } from '../context.js';
 import { askYesNo } from '../prompt.js';
@@ -15,7 +17,16 @@ export function operatorIo(ctx: CommandContext): ConvergeIo {
   };
 }
 
-export const hostOf = (ctx: CommandContext) => ({ ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env }) });
+/**
+ * The host a command works on, as this user sees it: root's runs keep their state in
+ * /var/lib/regsetup, a rootless dockerd's user theirs in ~/.local/state/regsetup (core/state-dir.ts);
+ * the permission preflight checks the same layout.
+ */
+export async function hostOf(ctx: CommandContext): Promise<ConvergeHost> {
+  const { uid } = currentIdentity();
+  const layout = await operatorLayout({ uid, env: ctx.env, dockerHost: ctx.global.dockerHost, root: ctx.global.root });
+  return { ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env, uid, stateDir: layout.stateDir }), stateDir: layout.stateDir };
+}
 
 /** What changed, per runtime, in the words the plan uses (activation: none | reload | restart). */
 export function appliedJson(applied: ApplyReport) {

@@ -73,7 +73,7 @@ async function joinFile(ctx: CommandContext, file: string, flags: Flags) {
 /** One registry's join, as the flags or the desired-state file describe it. */
 async function joinDesired(ctx: CommandContext, desired: DesiredState, password: string | undefined, flags: Flags): Promise<{ exitCode: ExitCode; document: unknown }> {
   const io = operatorIo(ctx);
-  const host = hostOf(ctx);
+  const host = await hostOf(ctx);
   const username = desired.credentials?.username;
   const credentials = password === undefined || username === undefined ? undefined : { username, password };
   const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);

@@ -19,7 +19,7 @@ import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
 export const run: Runner = async (ctx, [registryArg], opts) => {
   const registry = parseRegistry(registryArg!);
   const io = operatorIo(ctx);
-  const host = hostOf(ctx);
+  const host = await hostOf(ctx);
   const runtimes = opts.runtime as string[] | undefined;
   const entry = (await readJournal(host)).registries[registry.hostPort];
   const prepared = await prepareLeave(registry.hostPort, host, runtimes ? { runtimes } : {});

@@ -5,7 +5,7 @@ import { hostOf } from './io.js';
 
 /** `regsetup status`: the registries regsetup manages here, and any drift from what join left, per runtime. Needs no daemon. */
 export const run: Runner = async (ctx) => {
-  const report = await statusReport(hostOf(ctx));
+  const report = await statusReport(await hostOf(ctx));
   if (report.registries.length === 0) ctx.out.report('regsetup manages no registry on this host.');
   for (const r of report.registries) {
     ctx.out.report(`${r.registry}${r.pushRegistry ? ` (push: ${r.pushRegistry})` : ''}: ${r.drifted ? 'DRIFTED' : 'as joined'} since ${r.joinedAt}`);

@@ -6,6 +6,7 @@ import { nodeFiles } from '../../host/files.js';
 import { resolveHostPath } from '../../host/host-path.js';
 import { readPassword } from '../../host/secret-input.js';
 import { sessionAnswers } from '../../runtimes/registry.js';
+import { othersRootless, type DockerSession } from '../../runtimes/docker/session.js';
 import type { RuntimeSession } from '../../runtimes/types.js';
 import type { VerifyRuntime } from '../../verify/runtime-context.js';
 import type { VerifyInput, VerifyPorts } from '../../verify/types.js';
@@ -58,9 +59,13 @@ export async function verifyRuntimes(sessions: readonly RuntimeSession[]): Promi
   return Promise.all(sessions.map(async (s) => ({ id: s.id, label: s.label, steps: s.verifySteps(), ...((await s.verifyFacts?.()) ?? {}) })));
 }
 
-/** `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say why. */
+/**
+ * `verify`'s runtimes: those running here; when none runs, every one installed, so their steps say
+ * why. Another user's rootless dockerd is not verified through: its images and pulls are theirs.
+ */
 export function verifySessions(detected: readonly RuntimeSession[], choice: readonly string[] = ['auto']): RuntimeSession[] {
-  const named = choice.includes('auto') ? detected : detected.filter((s) => choice.some((kind) => sessionAnswers(s, kind)));
+  const mine = detected.filter((s) => s.kind !== 'docker' || !othersRootless(s as DockerSession));
+  const named = choice.includes('auto') ? mine : mine.filter((s) => choice.some((kind) => sessionAnswers(s, kind)));
   const running = named.filter((s) => s.running);
   return running.length > 0 ? running : [...named];
 }

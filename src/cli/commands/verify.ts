@@ -12,7 +12,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const { input, ports } = await verifySetup(ctx, registryArg!, flags);
   ctx.out.note(`verifying ${input.registry.hostPort}${input.pushRegistry === input.registry ? '' : ` (pushes to ${input.pushRegistry.hostPort})`}`);
   try {
-    const sessions = verifySessions(await detectSessions(hostOf(ctx).ports), flags.runtime);
+    const sessions = verifySessions(await detectSessions((await hostOf(ctx)).ports), flags.runtime);
     const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), stepProgress(ctx.out));
     ctx.out.report(summaryLine(report));
     ctx.out.document(report);

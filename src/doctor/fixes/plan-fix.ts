@@ -8,6 +8,8 @@ import type { DockerSession } from '../../runtimes/docker/session.js';
 import { expectedFrom } from '../../runtimes/docker/confirm.js';
 import { settleTimeoutMs } from '../../apply/apply.js';
 import { rooted } from '../../host/host-path.js';
+import { currentIdentity } from '../../host/access-check.js';
+import { DEFAULT_STATE_DIR } from '../../core/journal.js';
 
 export interface HostIo {
   root: string;
@@ -15,7 +17,8 @@ export interface HostIo {
   note(line: string): void;
 }
 
-export const fixHost = (io: HostIo): ConvergeHost => ({ ports: realHostPorts({ root: io.root, dockerHost: io.dockerHost, env: process.env }) });
+// doctor checks and fixes the system's dockerd (its targets come from root's journal), so its fixes keep root's state.
+export const fixHost = (io: HostIo): ConvergeHost => ({ ports: realHostPorts({ root: io.root, dockerHost: io.dockerHost, env: process.env, uid: currentIdentity().uid, stateDir: DEFAULT_STATE_DIR }) });
 
 /**
  * The desired state of a join that changes only what the fix is about: no mirrors (`none`),

@@ -8,7 +8,10 @@ import type { PlanContext } from '../types.js';
 import { activationDetail, changedKeys, decideActivation, refuseFlagConflicts } from './activation.js';
 import { expectedFrom } from './confirm.js';
 import type { DockerRecord, PlannedDockerRecord } from './record.js';
+import { CERTS_DIR } from './layout.js';
 import { byteView, caPath, certsFile, daemonJsonSource, type DockerSnapshot } from './snapshot.js';
+import { planStoreHosts } from './store-hosts.js';
+import { storeWarnings } from './store-warning.js';
 
 export interface DockerSessionInfo {
   id: string;
@@ -35,9 +38,11 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
 
   // certs.d files first: they are read at every pull, so they are live before dockerd reloads.
   const wanted = new Set<string>();
+  const caPaths = new Map<string, string[]>();
   for (const hostPort of hosts) {
     for (const planned of certsFiles(snapshot, desired, hostPort, ctx)) {
       wanted.add(planned.path);
+      if (planned.path.endsWith('.crt')) caPaths.set(hostPort, [...(caPaths.get(hostPort) ?? []), planned.path]);
       if (planned.action) actions.push(planned.action);
       else unchanged.push(planned.path);
       if (planned.file) files.set(planned.file.path, planned.file);
@@ -76,6 +81,13 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
     unchanged.push(path);
   }
 
+  // The containerd image store reads hosts.toml where there is one (store-hosts.ts); it is read at every pull.
+  const daemonMirrors = mirrorList(edit.changed ? edit.text : snapshot.daemonJsonText, path);
+  const store = planStoreHosts(snapshot, desired, previous, { caPaths, daemonMirrors });
+  actions.splice(actions.length - (edit.changed ? 1 : 0), 0, ...store.actions);
+  unchanged.push(...store.unchanged);
+  warnings.push(...store.warnings, ...storeWarnings(snapshot, desired));
+
   const decision = decideActivation(keys, desired.restart, snapshot.dockerd);
   if (decision.activation === 'restart' && snapshot.dockerd.canRestart === false) {
     throw refused('ERR_NO_RESTART', `The change to ${keys.join(', ')} needs a dockerd restart, but no service manager runs dockerd here`, 'Use --restart never and restart dockerd yourself.');
@@ -91,6 +103,8 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
     added: { mirrors: union(previous?.added.mirrors, edit.added.mirrors), insecure: union(previous?.added.insecure, edit.added.insecure) },
     files: [...files.values()],
     ...(previous?.createdDaemonJson || (snapshot.daemonJsonText === undefined && edit.changed) ? { createdDaemonJson: true } : {}),
+    ...(snapshot.certsDir === CERTS_DIR ? {} : { certsDir: snapshot.certsDir }),
+    ...(store.entries.length > 0 ? { hostsFiles: store.entries } : {}),
   };
   return {
     runtime: session.id,
@@ -107,6 +121,11 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
 }
 
 const union = (a: readonly string[] = [], b: readonly string[]): string[] => [...new Set([...a, ...b])];
+
+function mirrorList(text: string | undefined, path: string): string[] {
+  const value = parseDaemonJson(text ?? '', path)['registry-mirrors'];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
 
 // During a CA rotation the new CA sits next to the old one: Docker reads every *.crt of the directory.
 const EXTRA_CA = /\/ca-[0-9a-f]{12}\.crt$/;

@@ -7,7 +7,7 @@ import type { DockerSnapshot } from './snapshot.js';
 // The file half of a DockerSnapshot, read the way apply will later check it. The session adds
 // what needs processes and the Docker API: flagSources and the dockerd facts.
 
-export type DockerFileSnapshot = Pick<DockerSnapshot, 'daemonJsonPath' | 'daemonJsonText' | 'daemonJsonBytes' | 'daemonJsonStat' | 'certsDir' | 'existingCaFiles' | 'backups'>;
+export type DockerFileSnapshot = Pick<DockerSnapshot, 'daemonJsonPath' | 'daemonJsonText' | 'daemonJsonBytes' | 'daemonJsonStat' | 'certsDir' | 'existingCaFiles' | 'backups' | 'hostsToml' | 'certsDirs'>;
 
 export interface ReadDockerFilesOptions {
   daemonJsonPath: string;
@@ -18,6 +18,12 @@ export interface ReadDockerFilesOptions {
   /** The session whose journal records name more directories and backups to read. */
   runtime: string;
 }
+
+/** containerd's name for a host:port directory ("host_port_"), which it tries before "host:port". */
+export const underscoreDir = (hostPort: string): string => {
+  const colon = hostPort.lastIndexOf(':');
+  return colon > 0 && !hostPort.endsWith(']') ? `${hostPort.slice(0, colon)}_${hostPort.slice(colon + 1)}_` : hostPort;
+};
 
 // Docker reads *.crt, *.cert and *.key; regsetup reads the CAs and its own client pair, never another key.
 const READ = (name: string) => name.endsWith('.crt') || name === 'client.cert' || name === 'client.key';
@@ -52,6 +58,17 @@ export async function readDockerFiles(files: Files, o: ReadDockerFilesOptions): 
     }
   }
 
+  // hosts.toml of the containerd image store: for each host the plan touches (host:port and the
+  // host_port_ form containerd tries first), Docker Hub's, and those the journal names.
+  const certsDirs = await files.readdir(o.certsDir);
+  const tomlDirs = new Set([...(o.hostPorts ?? []).flatMap((h) => [h, underscoreDir(h)]), 'docker.io', '_default']);
+  const tomlPaths = new Set([...[...tomlDirs].map((d) => `${prefix}${d}/hosts.toml`), ...records.flatMap((r) => (r.hostsFiles ?? []).map((h) => h.path))]);
+  const hostsToml: Record<string, string> = {};
+  for (const path of tomlPaths) {
+    const text = await files.readText(path);
+    if (text !== undefined) hostsToml[path] = text;
+  }
+
   const daemonJsonBytes = await files.readBytes(o.daemonJsonPath);
   const daemonJsonText = daemonJsonBytes?.toString('utf8');
   const stat = daemonJsonText === undefined ? undefined : await files.stat(o.daemonJsonPath);
@@ -62,5 +79,7 @@ export async function readDockerFiles(files: Files, o: ReadDockerFilesOptions): 
     certsDir: o.certsDir,
     existingCaFiles,
     backups,
+    hostsToml,
+    certsDirs,
   };
 }

@@ -1,10 +1,13 @@
 import * as z from 'zod';
 import { journalFileSchema, type RuntimeRecord } from '../../core/journal.js';
+import { hostsEntrySchema } from '../containerd/record.js';
 import type { PlannedRecord } from '../../core/plan-types.js';
 
 // What the Docker runtime keeps in the journal for a registry: the daemon.json it edited, the
 // entries it added there (entries that were already there are not ours to remove), the files it
-// installed in certs.d, and whether it created daemon.json (leave then removes it again).
+// installed in certs.d, and whether it created daemon.json (leave then removes it again). With
+// the containerd image store it may also have merged [host."…"] tables into certs.d hosts.toml
+// files (shared files: only those tables are its own, as for containerd).
 
 export const dockerRecordSchema = z.object({
   kind: z.literal('docker'),
@@ -12,6 +15,10 @@ export const dockerRecordSchema = z.object({
   added: z.object({ mirrors: z.array(z.string()), insecure: z.array(z.string()) }),
   files: z.array(journalFileSchema),
   createdDaemonJson: z.boolean().optional(),
+  /** Its certs.d, when not /etc/docker/certs.d (rootless, snap): leave finds the files with the daemon stopped. */
+  certsDir: z.string().min(1).optional(),
+  /** hosts.toml tables merged for the containerd image store. */
+  hostsFiles: z.array(hostsEntrySchema).optional(),
 });
 
 export type DockerRecord = z.infer<typeof dockerRecordSchema>;

@@ -1,15 +1,17 @@
 import { parseDaemonJson } from '../../core/daemon-json.js';
 import { refused } from '../../core/errors.js';
-import type { Journal, RuntimeRecord } from '../../core/journal.js';
-import type { ResolvedDesired, RuntimePlan } from '../../core/plan-types.js';
+import { DEFAULT_STATE_DIR, type Journal, type RuntimeRecord } from '../../core/journal.js';
+import { contentBytes, type ResolvedDesired, type RuntimePlan } from '../../core/plan-types.js';
 import type { DockerApi, DockerInfo } from '../../host/docker-api.js';
 import { flagSources, hasValidateFlag, reloadDockerd, validateConfig, type DockerdProcess } from '../../host/dockerd.js';
 import { rooted } from '../../host/host-path.js';
 import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
 import { confirmDaemon, type Expected } from './confirm.js';
+import { notYours, restartOf } from './daemon-owner.js';
 import { dockerDrift } from './drift.js';
 import { planDocker } from './plan.js';
 import { readDockerFiles } from './read-snapshot.js';
+import type { DockerLayout } from './layout.js';
 import { dockerRecord } from './record.js';
 import type { DockerSnapshot } from './snapshot.js';
 import { unplanDocker } from './unplan.js';
@@ -18,15 +20,8 @@ import { daemonConfig } from './verify/daemon-config.js';
 import { pushRoundtrip } from './verify/push-roundtrip.js';
 import { liveDaemon, type DockerVerify } from './verify/context.js';
 
-export const CERTS_DIR = '/etc/docker/certs.d';
-
-/** Where a Docker session's files are and how its daemon is reached. */
-export interface DockerLayout {
-  id: string;
-  label: string;
-  daemonJsonPath: string;
-  certsDir: string;
-}
+export { CERTS_DIR, type DockerLayout } from './layout.js';
+export { othersRootless } from './daemon-owner.js';
 
 export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   readonly docker: DockerApi;
@@ -34,10 +29,14 @@ export interface DockerSession extends RuntimeSession<DockerSnapshot> {
   /** The daemon's view when the session was opened, or why it could not be had. */
   readonly daemon: { info: DockerInfo } | { error: unknown };
   readonly layout: DockerLayout;
+  /** The user regsetup runs as: a session configures only a daemon of that user (root: the system's). */
+  readonly asUid: number;
 }
 
 /** The refusal a join gets when this daemon cannot be configured (not answering, or not on this host). */
 export function unusable(session: DockerSession): Error | undefined {
+  const foreign = notYours(session);
+  if (foreign) return foreign;
   if ('error' in session.daemon) {
     const e = session.daemon.error as Error;
     return refused('ERR_DOCKER_UNREACHABLE', e.message, (e as { hint?: string }).hint ?? 'Start dockerd (or point --docker-host at it) and run the command again; nothing was changed.');
@@ -51,7 +50,8 @@ export function unusable(session: DockerSession): Error | undefined {
 export function dockerSession(host: HostPorts, docker: DockerApi, daemon: DockerSession['daemon'], dockerd: DockerdProcess | undefined, layout: DockerLayout): DockerSession {
   const files = rooted(host.files, host.root);
   const info = 'info' in daemon ? daemon.info : undefined;
-  const restartCommand = dockerd?.managedBy === 'systemd' ? ['systemctl', 'restart', 'docker.service'] : dockerd?.managedBy === 'sysv' ? ['/etc/init.d/docker', 'restart'] : undefined;
+  const asUid = host.uid ?? 0;
+  const restart = restartOf(dockerd, asUid);
 
   const snapshot = async (registries: readonly string[], journal: Journal): Promise<DockerSnapshot> => ({
     ...(await readDockerFiles(files, { daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, hostPorts: registries, journal, runtime: layout.id })),
@@ -61,7 +61,8 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       liveRestore: info?.liveRestore ?? false,
       runningContainers: info?.runningContainers ?? 0,
       supportsValidate: hasValidateFlag(info?.serverVersion ?? ''),
-      canRestart: restartCommand !== undefined,
+      canRestart: restart !== undefined,
+      containerdStore: info?.containerdStore ?? false,
       ...(info?.serverVersion ? { version: info.serverVersion } : {}),
     },
   });
@@ -71,11 +72,13 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     kind: 'docker',
     label: layout.label,
     running: info !== undefined,
+    ...(dockerd?.variant === 'rootless' ? { owner: dockerd.uid } : {}),
     credentials: 'docker-config',
     docker,
     dockerd,
     daemon,
     layout,
+    asUid,
     snapshot,
     plan: (snap, desired: ResolvedDesired, record: RuntimeRecord | undefined, ctx: PlanContext) => {
       const problem = unusable(session);
@@ -88,9 +91,10 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
       // dockerd ≥ 23 can check a config file itself; older ones (Debian 12's 20.10) rely on our schema and the confirm step.
       const write = plan.actions.find((a) => a.kind === 'write-file' && a.path === layout.daemonJsonPath);
       if (!hasValidateFlag(info?.serverVersion ?? '') || write?.kind !== 'write-file') return;
-      const tmp = '/var/lib/regsetup/validate-daemon.json';
-      await files.mkdirp('/var/lib/regsetup', 0o700);
-      await files.writeAtomic(tmp, write.after, { mode: 0o600 });
+      const stateDir = host.stateDir ?? DEFAULT_STATE_DIR;
+      const tmp = `${stateDir}/validate-daemon.json`;
+      await files.mkdirp(stateDir, 0o700);
+      await files.writeAtomic(tmp, contentBytes(write.after, write.encoding), { mode: 0o600 });
       const result = await validateConfig(host.processes, `${host.root === '/' ? '' : host.root}${tmp}`).finally(() => files.remove(tmp));
       if (result.supported && result.ok === false) {
         throw refused('ERR_DAEMON_JSON_REJECTED', `dockerd --validate refuses the merged daemon.json: ${result.output ?? ''}`, 'Nothing was changed.');
@@ -99,9 +103,9 @@ export function dockerSession(host: HostPorts, docker: DockerApi, daemon: Docker
     async activate(plan, log) {
       if (plan.activation === 'none') return;
       if (plan.activation === 'restart') {
-        if (restartCommand === undefined) throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
-        const r = await host.processes.run(restartCommand[0]!, restartCommand.slice(1), { timeoutMs: 120_000 });
-        if (r.exitCode !== 0) throw new Error(`${restartCommand.join(' ')} failed: ${r.stderr || r.stdout}`);
+        if (restart === undefined) throw refused('ERR_NO_RESTART', 'The plan needs a dockerd restart, but regsetup does not know how to restart it here', 'Use --restart never and restart dockerd yourself.');
+        const r = await host.processes.run(restart.argv[0]!, restart.argv.slice(1), { timeoutMs: 120_000, ...(restart.env ? { env: restart.env } : {}) });
+        if (r.exitCode !== 0) throw new Error(`${restart.argv.join(' ')} failed: ${r.stderr || r.stdout}`);
         log('restarted dockerd; waiting for it to show the new settings');
         return;
       }

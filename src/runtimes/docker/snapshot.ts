@@ -24,6 +24,13 @@ export interface DockerSnapshot {
   /** hostPort → file name → content, for every directory the plan may touch. */
   existingCaFiles: Record<string, Record<string, string>>;
   flagSources: readonly FlagSourceLike[];
+  /**
+   * certs.d/<dir>/hosts.toml files that exist (path → text), for the directories a plan or the
+   * journal names; what the containerd image store resolves registries with.
+   */
+  hostsToml?: Record<string, string>;
+  /** Directory names under certsDir that exist (containerd prefers host_port_ to host:port). */
+  certsDirs?: string[];
   /** Contents of the journal's `previous.backupPath` files (for leave), keyed by backupPath. */
   backups?: Record<string, string>;
   dockerd: {
@@ -34,6 +41,8 @@ export interface DockerSnapshot {
     /** A service manager (systemd, the init script) can restart it; without one regsetup only reloads. */
     canRestart?: boolean;
     version?: string;
+    /** The containerd image store (docker info DriverStatus driver-type io.containerd.snapshotter.v1). */
+    containerdStore?: boolean;
   };
 }
 

@@ -2,6 +2,7 @@ import { editDaemonJson, parseDaemonJson } from '../../core/daemon-json.js';
 import type { RestartPolicy } from '../../core/desired-state.js';
 import { undoOwnedFile } from '../../core/owned-file.js';
 import type { FileAction, RuntimePlan } from '../../core/plan-types.js';
+import { unplanHostsFile } from '../containerd/hosts.js';
 import type { PlanContext } from '../types.js';
 import { activationDetail, changedKeys, decideActivation } from './activation.js';
 import { expectedFrom } from './confirm.js';
@@ -31,6 +32,12 @@ export function unplanDocker(session: DockerSessionInfo, snapshot: DockerSnapsho
     });
     if (action) actions.push(file.path.endsWith('.key') ? { ...action, secret: true } : action);
     else unchanged.push(file.path);
+  }
+
+  for (const h of record.hostsFiles ?? []) {
+    const action = unplanHostsFile(h, snapshot.hostsToml?.[h.path], `remove the hosts ${ctx.registry} added`, warnings);
+    if (action) actions.push(action);
+    else unchanged.push(h.path);
   }
 
   const path = snapshot.daemonJsonPath;

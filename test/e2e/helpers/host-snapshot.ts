@@ -60,7 +60,8 @@ export function diffManifests(saved: Entry[], now: Entry[]): string[] {
 export async function saveSnapshot(roots: readonly string[], tarFile: string): Promise<Entry[]> {
   const entries = await manifest(roots);
   const present = roots.filter((r) => entries.find((e) => e.path === r)!.type !== 'absent');
-  await execa('tar', ['--create', '--file', tarFile, '--absolute-names', '--numeric-owner', '--xattrs', '--acls', '--', ...present]);
+  // tar refuses an empty archive; with every root absent there is nothing to put back but absence.
+  if (present.length > 0) await execa('tar', ['--create', '--file', tarFile, '--absolute-names', '--numeric-owner', '--xattrs', '--acls', '--', ...present]);
   return entries;
 }
 

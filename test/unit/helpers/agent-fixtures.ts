@@ -19,7 +19,7 @@ export const NOW = Date.parse('2026-05-01T10:00:00Z');
 export const CONFIG = '/etc/regsetup/regsetup.yaml';
 export const CA = `${CERTS}/nexus.example.com/ca.crt`;
 export const FILE = 'version: 1\nagent:\n  interval: 5m\nregistries:\n  - registry: nexus.example.com\n    mirrors: [https://nexus.example.com]\n';
-const DOCKERD: DockerdProcess = { pid: 4242, argv: ['dockerd'], configFile: DAEMON_JSON, managedBy: 'none', rootless: false };
+const DOCKERD: DockerdProcess = { pid: 4242, argv: ['dockerd'], configFile: DAEMON_JSON, certsDir: CERTS, socket: '/var/run/docker.sock', managedBy: 'none', variant: 'rootful', rootless: false, uid: 0, signalPid: 4242 };
 
 /** Timers run by hand: advance(ms) fires what falls due, in order. */
 export function manualTimers(clock: { t: number }) {

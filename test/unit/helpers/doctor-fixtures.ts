@@ -8,11 +8,12 @@ import { nodeFiles } from '../../../src/host/files.js';
 import type { DockerdProcess } from '../../../src/host/dockerd.js';
 import type { CertsDir } from '../../../src/host/tls.js';
 import type { VerifyReport } from '../../../src/verify/types.js';
+import { dockerdProcess } from '../../fakes/dockerd-process.js';
 import { fakeDockerApi, type FakeDockerOptions } from '../../fakes/fake-docker-api.js';
 
 export const NOW = Date.parse('2026-05-01T10:00:00Z');
 
-export const dockerd: DockerdProcess = { pid: 4242, argv: ['dockerd'], configFile: '/etc/docker/daemon.json', managedBy: 'none', rootless: false };
+export const dockerd: DockerdProcess = dockerdProcess();
 
 /** A fix that records what happened to it. */
 export function fakeFix(key: string, log: string[] = [], opts: { fail?: string; needsOperator?: string } = {}): Fix {

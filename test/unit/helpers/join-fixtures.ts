@@ -77,11 +77,16 @@ export const dockerPart = (plan: Plan): RuntimePlan => plan.runtimes[0]!;
 
 /** The snapshot a host would give after a plan ran: what the next plan sees. */
 export function afterPlan(before: TestSnapshot, plan: Plan): TestSnapshot {
-  const next: TestSnapshot = { ...before, existingCaFiles: structuredClone(before.existingCaFiles) };
+  const next: TestSnapshot = { ...before, existingCaFiles: structuredClone(before.existingCaFiles), hostsToml: { ...before.hostsToml } };
   for (const action of plan.runtimes.flatMap((r) => r.actions)) {
     const text = action.kind === 'write-file' ? action.after : undefined;
     if (action.path === before.daemonJsonPath) {
       next.daemonJsonText = text;
+      continue;
+    }
+    if (action.path.endsWith('/hosts.toml')) {
+      if (text === undefined) delete next.hostsToml![action.path];
+      else next.hostsToml![action.path] = text;
       continue;
     }
     const [hostPort, name] = action.path.slice(`${before.certsDir}/`.length).split('/') as [string, string];
