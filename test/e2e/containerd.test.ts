@@ -225,9 +225,11 @@ describe('regsetup × containerd (lab, real containerd 1.6 with CRI)', () => {
     };
     for (let i = 0; i < 12; i++) {
       const child = spawn(file!, [...pre, ...args(i % 2 === 0 ? 'join' : 'leave')], { stdio: 'ignore', env: { ...process.env, ...sandbox.env } });
+      // Listening from the start: a run may be done before the kill (a leave with nothing left to undo).
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       await sleep(80 + ((i * 97) % 700));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
       parses();
     }
     const done = await regsetup([...args('join'), '--json'], { env: sandbox.env });
