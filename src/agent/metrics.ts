@@ -1,13 +1,16 @@
-import { createRequire } from 'node:module';
 import type * as Prom from 'prom-client';
+// Deep imports of CommonJS modules (prom-client has no "exports" map): their default is
+// module.exports. Static imports, so the single-file bundle carries them too.
+import RegistryModule from 'prom-client/lib/registry.js';
+import CounterModule from 'prom-client/lib/counter.js';
+import GaugeModule from 'prom-client/lib/gauge.js';
 
 // prom-client's index also loads the cluster aggregator, the default process metrics and the
 // pushgateway client: ~18 MB of RSS the agent never uses (its idle budget is 60 MB). The three
 // classes it needs, from the package's own modules:
-const require = createRequire(import.meta.url);
-const Registry = require('prom-client/lib/registry') as typeof Prom.Registry;
-const Counter = require('prom-client/lib/counter') as typeof Prom.Counter;
-const Gauge = require('prom-client/lib/gauge') as typeof Prom.Gauge;
+const Registry = RegistryModule as unknown as typeof Prom.Registry;
+const Counter = CounterModule as unknown as typeof Prom.Counter;
+const Gauge = GaugeModule as unknown as typeof Prom.Gauge;
 
 // The agent's /metrics, in a registry of its own (never prom-client's global default, so nothing
 // else in the process can add to it). Names follow Prometheus' conventions: _total, _seconds.
