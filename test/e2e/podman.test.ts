@@ -58,11 +58,11 @@ describe('regsetup × podman (lab)', () => {
     if (backup) await restoreHostState(backup);
   });
 
-  it('one join configures dockerd and podman; --json lists the changes per runtime; verify passes through both', async () => {
+  it('one join configures dockerd, containerd and podman; --json lists the changes per runtime; each pulls through the mirror (digest proven) and from the registry', async () => {
     const r = await regsetup(joinArgs(['--username', 'admin', '--password-stdin']), { input: `${labUser('admin').password}\n`, env: sandbox.env });
     expect(r.exitCode, r.stderr).toBe(0);
     const runtimes = r.json.runtimes as Array<{ runtime: string; changes: Array<{ path: string; change: string }> }>;
-    expect(runtimes.map((x) => x.runtime)).toEqual(expect.arrayContaining(['docker', 'containers']));
+    expect(runtimes.map((x) => x.runtime)).toEqual(expect.arrayContaining(['docker', 'containerd', 'containers']));
     const mine = runtimes.find((x) => x.runtime === 'containers')!;
     expect(mine.changes).toEqual(expect.arrayContaining([
       { path: `${CONTAINERS_CERTS}/${lab.hosts.group}/ca.crt`, change: 'created', runtime: 'containers' },
@@ -70,7 +70,10 @@ describe('regsetup × podman (lab)', () => {
       { path: authFile, change: 'created', runtime: 'containers' },
     ]));
     const steps = r.json.verify.steps as Array<{ name: string; runtime?: string; ok: boolean; skipped?: boolean }>;
-    for (const name of ['podman-mirror-pull', 'podman-push-roundtrip', 'podman-config']) expect(steps.find((s) => s.name === name), name).toMatchObject({ runtime: 'containers', ok: true });
+    for (const name of ['podman-mirror-pull', 'podman-registry-pull', 'podman-push-roundtrip', 'podman-config']) expect(steps.find((s) => s.name === name), name).toMatchObject({ runtime: 'containers', ok: true });
+    for (const name of ['mirror-pull', 'registry-pull', 'push-roundtrip']) expect(steps.find((s) => s.name === name), name).toMatchObject({ runtime: 'docker', ok: true });
+    for (const name of ['cri-mirror-pull', 'cri-registry-pull']) expect(steps.find((s) => s.name === name), name).toMatchObject({ runtime: 'containerd', ok: true });
+    for (const s of steps.filter((x) => x.name.endsWith('mirror-pull'))) expect(s.skipped, s.name).toBeUndefined();
     expect(JSON.parse(readFileSync(authFile, 'utf8'))).toEqual({ credHelpers: { [lab.hosts.group]: 'regsetup' } });
   });
 
