@@ -11,7 +11,7 @@ import { daemonJsonPath, daemonRegistryConfig, loadLab, type DaemonRegistryConfi
 import { HOST_PATHS, neutralizeHost, sameRegistryConfig, settleDaemonJson } from './helpers/neutral-host.js';
 
 /** Outside /tmp and the lab dir: it must survive a killed run and a `lab.sh down`. */
-const BACKUP_DIR = process.env.E2E_HOST_BACKUP_DIR || '/var/tmp/regsetup-e2e-host-backup';
+export const BACKUP_DIR = process.env.E2E_HOST_BACKUP_DIR || '/var/tmp/regsetup-e2e-host-backup';
 const TAR = `${BACKUP_DIR}/paths.tar`;
 const META = `${BACKUP_DIR}/saved.json`;
 const HOSTS_BEGIN = '# regsetup-lab begin';
@@ -62,7 +62,7 @@ async function save(): Promise<Saved> {
 }
 
 /** Restores the host from the backup dir and checks it; throws (after restoring all it can) on any difference. */
-async function restore(saved: Saved): Promise<void> {
+export async function restore(saved: Saved): Promise<void> {
   const problems: string[] = [];
   const bytes = saved.daemonJson === null ? null : Buffer.from(saved.daemonJson, 'base64');
   // dockerd first (through a bridging daemon.json), then the exact bytes of every path.
@@ -81,7 +81,7 @@ async function restore(saved: Saved): Promise<void> {
   say('host restored and checked: every saved path is as it was');
 }
 
-async function loadSaved(): Promise<Saved | null> {
+export async function loadSaved(): Promise<Saved | null> {
   return existsSync(META) ? (JSON.parse(await readFile(META, 'utf8')) as Saved) : null;
 }
 
