@@ -48,10 +48,11 @@ metric() { curl -s --unix-socket "$sock" http://agent/metrics | awk -v m="$1" '$
 runs() { curl -s --unix-socket "$sock" http://agent/metrics | awk '$1 == "regsetup_converge_runs_total{trigger=\"period\"}" { print $2 }'; }
 before_runs=$(runs); before_runs=${before_runs:-0}
 m_daemon=$(stat -c %.9Y /etc/docker/daemon.json 2>/dev/null || echo none); m_state=$(stat -c %.9Y /var/lib/regsetup/state.json)
-since=$(date +%s)
+sleep 1 # the last repair's reload must fall before the window (docker events counts whole seconds)
+since=$(date +%s.%N)
 for _ in $(seq 1200); do [ "${before_runs}" != "$(runs)" ] && [ -n "$(runs)" ] && break; sleep 0.1; done
 check_ms=$(( $(metric 'regsetup_verify_step_duration_seconds\\{registry="'"$group"'",step="(clock|preflight|plan)"') ))
-reloads=$(docker events --since "$since" --until "$(date +%s)" --filter type=daemon --filter event=reload --format '{{.TimeNano}}' | wc -l)
+reloads=$(docker events --since "$since" --until "$(date +%s.%N)" --filter type=daemon --filter event=reload --format '{{.TimeNano}}' | wc -l)
 writes=0; [ "$m_daemon" = "$(stat -c %.9Y /etc/docker/daemon.json 2>/dev/null || echo none)" ] || writes=$((writes + 1)); [ "$m_state" = "$(stat -c %.9Y /var/lib/regsetup/state.json)" ] || writes=$((writes + 1))
 info_ms=$(median_ms docker info)
 echo "agent: no-change periodic check ${check_ms} ms (clock + preflight + plan); docker info ${info_ms} ms; ratio $(ratio "$check_ms" "$info_ms") (goal ≤ 2); writes ${writes}, dockerd reloads ${reloads} (goal 0, 0)"

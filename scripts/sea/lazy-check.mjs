@@ -1,10 +1,10 @@
 // What must stay lazy in the bundle: a module reached from one of these without a dynamic
 // import() on the way is loaded as soon as that module is. `regsetup --help` (run-program.ts)
-// and every answer of the credential helper must not pay for the daemon or HTTP clients.
+// and every answer of the credential helper must not pay for the daemon client or the CLI parser.
 const MUST_NOT_LOAD = {
-  'src/cli/main.ts': ['commander', 'dockerode', 'undici', 'execa'],
-  'src/cli/run-program.ts': ['dockerode', 'undici', 'execa'],
-  'src/cli/credential-helper-main.ts': ['commander', 'dockerode', 'undici', 'execa'],
+  'src/cli/main.ts': ['commander', 'dockerode', 'execa'],
+  'src/cli/run-program.ts': ['dockerode', 'execa'],
+  'src/cli/credential-helper-main.ts': ['commander', 'dockerode', 'execa'],
 };
 
 // The innermost node_modules: a nested copy is still that package.

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
+import { processComms } from './proc.js';
 import type { Processes } from './processes.js';
 
 // The containers/image family on this host: the podman, buildah and skopeo binaries (processes
@@ -36,9 +37,8 @@ export interface CrioProcess {
 export async function findCrio(input: { files: Files; root: string; procRoot?: string }): Promise<CrioProcess | undefined> {
   const { files, root, procRoot = '/proc' } = input;
   const read = (path: string) => files.readText(resolveHostPath(root, path));
-  const pids = (await files.readdir(resolveHostPath(root, procRoot))).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
-  for (const pid of pids) {
-    if ((await read(`${procRoot}/${pid}/comm`))?.trim() !== 'crio') continue;
+  for (const { pid, comm } of await processComms(files, resolveHostPath(root, procRoot))) {
+    if (comm !== 'crio') continue;
     const cgroup = (await read(`${procRoot}/${pid}/cgroup`)) ?? '';
     const systemd = (await files.exists(resolveHostPath(root, '/run/systemd/system'))) && /\/crio\.service\b/.test(cgroup);
     return { pid, managedBy: systemd ? 'systemd' : 'none' };

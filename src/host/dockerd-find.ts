@@ -4,6 +4,7 @@ import { flagValue, parseEnviron, statusIds } from './dockerd-facts.js';
 import { procReader } from './dockerd-proc.js';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
+import { processComms } from './proc.js';
 
 export type { DockerdProcess } from './dockerd-describe.js';
 
@@ -38,10 +39,9 @@ export async function findDockerds(input: Input): Promise<DockerdProcess[]> {
     }
   }
   // No default pidfile (snap, rootless, a custom --pidfile): look at every process.
-  const all = (await files.readdir(resolveHostPath(root, procRoot))).map(Number).filter((n) => Number.isInteger(n) && n > 0 && n !== system);
+  const all = (await processComms(files, resolveHostPath(root, procRoot))).filter((p) => p.comm === 'dockerd' && p.pid !== system);
   const found: Array<{ pid: number; uid: number; rootless: boolean; env: Record<string, string> }> = [];
-  for (const pid of all.sort((a, b) => a - b)) {
-    if (!(await isDockerd(pid))) continue;
+  for (const { pid } of all) {
     const env = parseEnviron(await r.procOf(pid, 'environ'));
     const uid = statusIds(await r.procOf(pid, 'status')).uid ?? 0;
     found.push({ pid, uid, env, rootless: uid !== 0 || env.ROOTLESSKIT_STATE_DIR !== undefined || (await r.argvOf(pid)).includes('--rootless') });

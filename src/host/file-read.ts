@@ -54,16 +54,24 @@ export function readOps(fsp: FsModule['promises']) {
         const st = await handle.stat();
         if (!st.isFile()) throw st.isDirectory() ? isDirectoryError(path) : notRegularError(path, kindOf(st));
         if (Number(st.size) > limit) throw tooLargeError(path, Number(st.size), limit);
-        // /proc files say size 0: read until the end, but never past the limit.
+        // A file's size says how much to read (one byte more shows whether it grew meanwhile);
+        // /proc files say size 0: small chunks, growing, read until the end, never past the limit.
+        // allocUnsafe: only the bytes read leave here (concat copies them), and the agent reads
+        // every /proc/<pid>/comm each period: zero-filled 64 KiB per read was most of its garbage.
+        const size = Number(st.size);
         const chunks: Buffer[] = [];
         let total = 0;
+        let want = size > 0 ? size + 1 : 4096;
         for (;;) {
-          const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - total));
+          const chunk = Buffer.allocUnsafe(Math.min(want, limit + 1 - total));
           const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
           if (bytesRead === 0) break;
           chunks.push(chunk.subarray(0, bytesRead));
           total += bytesRead;
           if (total > limit) throw tooLargeError(path, undefined, limit);
+          // A short read of a regular file is its end; /proc may return less than asked before it.
+          if (size > 0 && bytesRead < chunk.length) break;
+          want = Math.min(want * 2, 64 * 1024);
         }
         return Buffer.concat(chunks, total);
       } finally {

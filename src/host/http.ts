@@ -1,8 +1,10 @@
 // The one HTTP funnel (STYLE.md: one module per side effect). Everything that talks
 // HTTP — registry API, token realms, CA downloads — goes through httpRequest so TLS
 // settings, timeouts, redirects and error wording are decided in one place.
+import { Agent as HttpAgent, request as plainRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import type { Agent } from 'undici';
+import { pipeline } from 'node:stream/promises';
 import { RegsetupError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
@@ -42,27 +44,26 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-// undici is loaded by the first request: commands that never go on the network do not pay ~80 ms for it.
-const undiciModule = () => import('undici');
+// Node's own http/https clients: the agent runs for months, and undici (with its WebAssembly
+// HTTP parser) cost ~27 MB of its resident memory for what node:https does natively.
+// Agents hold the TLS settings and the keep-alive pool; one per protocol and distinct TLS setup.
+const agents = new Map<string, HttpAgent>();
 
-// Agents hold the TLS settings and the keep-alive pool; one per distinct TLS setup.
-const agents = new Map<string, Agent>();
-
-async function agentFor(tls: HttpTlsOptions | undefined): Promise<Agent> {
-  // Loaded before the lookup, so the get-or-create below runs without a pause: no duplicate agents.
-  const { Agent } = await undiciModule();
-  const key = JSON.stringify(tls ?? {});
+function agentFor(protocol: string, tls: HttpTlsOptions | undefined): HttpAgent {
+  const key = `${protocol}${JSON.stringify(tls ?? {})}`;
   let agent = agents.get(key);
   if (agent === undefined) {
-    agent = new Agent({
-      connect: {
-        ca: tls?.ca,
-        cert: tls?.cert,
-        key: tls?.key,
-        servername: tls?.servername,
-        rejectUnauthorized: tls?.insecureSkipVerify !== true,
-      },
-    });
+    agent =
+      protocol === 'https:'
+        ? new HttpsAgent({
+            keepAlive: true,
+            ca: tls?.ca,
+            cert: tls?.cert,
+            key: tls?.key,
+            servername: tls?.servername,
+            rejectUnauthorized: tls?.insecureSkipVerify !== true,
+          })
+        : new HttpAgent({ keepAlive: true });
     agents.set(key, agent);
   }
   return agent;
@@ -72,7 +73,8 @@ async function agentFor(tls: HttpTlsOptions | undefined): Promise<Agent> {
 export async function closeHttpAgents(): Promise<void> {
   const all = [...agents.values()];
   agents.clear();
-  await Promise.all(all.map((agent) => agent.close()));
+  for (const agent of all) agent.destroy();
+  await Promise.resolve();
 }
 
 export async function httpRequest(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
@@ -110,21 +112,24 @@ async function once(
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const sentAt = now();
   try {
-    const { request } = await undiciModule();
-    const res = await request(url, {
-      method,
-      headers,
-      body,
-      dispatcher: await agentFor(opts.tls),
-      signal: AbortSignal.timeout(timeoutMs),
+    const target = new URL(url);
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new TypeError(`unsupported protocol ${target.protocol}`);
+    const send = target.protocol === 'https:' ? httpsRequest : plainRequest;
+    // One deadline for connect, headers and body alike (an AbortSignal, as a caller's would be).
+    const signal = AbortSignal.timeout(timeoutMs);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = send(target, { method, headers, agent: agentFor(target.protocol, opts.tls), signal }, resolve);
+      req.once('error', reject);
+      if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
+      else pipeline(body, req).catch(reject);
     });
     const receivedAt = now();
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of res.body) {
+    for await (const chunk of res) {
       size += (chunk as Buffer).length;
       if (size > maxBodyBytes) {
-        res.body.destroy();
+        res.destroy();
         throw new RegsetupError('ERR_HTTP_BODY_TOO_LARGE', `${method} ${redact(url)}: response body exceeds ${maxBodyBytes} bytes`, {
           hint: `${hostOf(url)} answered with far more than a registry sends here: check the URL. Nothing was changed.`,
           exitCode: 4,
@@ -132,7 +137,7 @@ async function once(
       }
       chunks.push(chunk as Buffer);
     }
-    return { status: res.statusCode, headers: normaliseHeaders(res.headers), body: Buffer.concat(chunks), url, timing: { sentAt, receivedAt } };
+    return { status: res.statusCode ?? 0, headers: normaliseHeaders(res.headersDistinct), body: Buffer.concat(chunks), url, timing: { sentAt, receivedAt } };
   } catch (error) {
     if (error instanceof RegsetupError) throw error;
     throw networkError(`${method} ${redact(url)}`, hostOf(url), networkCode(error), describe(error), error);
@@ -161,27 +166,23 @@ export function networkError(what: string, host: string, code: string, detail: s
     code === 'ECONNREFUSED' ? `Nothing listens at ${host}: check the port, and that the registry (or its proxy) is up.`
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `${name} does not resolve here: check the name and this host's DNS (getent hosts ${name}).`
     : code === 'ETIMEDOUT' ? `${host} did not answer in time: a firewall, a proxy or a routing problem drops the traffic.`
-    : code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' ? `${host} closed the connection: a proxy in the way, or plain HTTP spoken on a TLS port (or the reverse)?`
+    : code === 'ECONNRESET' || code === 'EPIPE' || code.startsWith('HPE_') ? `${host} closed the connection: a proxy in the way, or plain HTTP spoken on a TLS port (or the reverse)?`
     : code === 'EHOSTUNREACH' || code === 'ENETUNREACH' ? `No route to ${host} from this host: check its address and the network.`
     : TLS_CODE.test(code) ? `TLS with ${host} failed (${code}): check its certificate and the CA this host trusts (regsetup doctor ${host}).`
     : `Check the network path to ${host} (regsetup doctor ${host}).`;
   return new RegsetupError('ERR_NETWORK', `${what} failed: ${code}: ${detail}`, { hint: `${hint} Nothing was changed.`, cause, exitCode: 4 });
 }
 
-/** The most specific code in the error chain: TLS and socket codes hide under undici's wrappers. */
+/** The most specific code in the error chain: TLS and socket codes may hide under wrappers (causes). */
 export function networkCode(error: unknown): string {
   const seen = new Set<unknown>();
-  let fallback: string | undefined;
   for (let e: unknown = error; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'ETIMEDOUT';
     const code = (e as { code?: unknown }).code;
-    if (typeof code !== 'string') continue;
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'ETIMEDOUT';
-    if (!code.startsWith('UND_ERR')) return code;
-    fallback ??= code;
+    if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
   }
-  return fallback ?? 'EUNKNOWN';
+  return 'EUNKNOWN';
 }
 
 function describe(error: unknown): string {
@@ -192,9 +193,10 @@ function describe(error: unknown): string {
   return parts.join(': ') || String(error);
 }
 
-function normaliseHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/** A header sent once is a string, one sent several times the list of its values. */
+function normaliseHeaders(raw: Record<string, string[] | undefined>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(raw)) if (value !== undefined) out[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(raw)) if (value !== undefined) out[name.toLowerCase()] = value.length === 1 ? value[0]! : value;
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
 
@@ -12,14 +13,47 @@ export interface ProcInfo {
 
 const argvOf = (text: string | undefined) => (text ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
 
+export interface ProcComm {
+  pid: number;
+  comm: string;
+}
+
+// One detection round (every runtime looking for its daemons) reads /proc/<pid>/comm of every
+// process once, not once per runtime: the agent detects every period, and five scanners of a few
+// hundred processes each were most of its CPU. Outside a round every call reads afresh.
+const rounds = new AsyncLocalStorage<WeakMap<Files, Map<string, Promise<ProcComm[]>>>>();
+
+/** Runs `fn` with one shared view of the process table (see processComms). */
+export const withProcessTable = <T>(fn: () => Promise<T>): Promise<T> => rounds.run(new WeakMap(), fn);
+
+/** pid and comm of every process under `procDir` (already resolved under --root), by pid; vanished ones skipped. */
+export function processComms(files: Files, procDir: string): Promise<ProcComm[]> {
+  const round = rounds.getStore();
+  let tables = round?.get(files);
+  if (round !== undefined && tables === undefined) round.set(files, (tables = new Map()));
+  const cached = tables?.get(procDir);
+  if (cached !== undefined) return cached;
+  const table = readComms(files, procDir);
+  tables?.set(procDir, table);
+  return table;
+}
+
+async function readComms(files: Files, procDir: string): Promise<ProcComm[]> {
+  const pids = (await files.readdir(procDir)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  const out: ProcComm[] = [];
+  for (const pid of pids) {
+    const comm = (await files.readText(`${procDir}/${pid}/comm`).catch(() => undefined))?.trim();
+    if (comm !== undefined) out.push({ pid, comm });
+  }
+  return out;
+}
+
 /** Every process whose comm is one of `names` (a process that vanishes meanwhile is skipped). */
 export async function findProcesses(files: Files, root: string, names: readonly string[]): Promise<ProcInfo[]> {
   const proc = resolveHostPath(root, '/proc');
-  const pids = (await files.readdir(proc)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
   const found: ProcInfo[] = [];
-  for (const pid of pids) {
-    const comm = (await files.readText(`${proc}/${pid}/comm`).catch(() => undefined))?.trim();
-    if (comm === undefined || !names.includes(comm)) continue;
+  for (const { pid, comm } of await processComms(files, proc)) {
+    if (!names.includes(comm)) continue;
     const status = await files.readText(`${proc}/${pid}/status`).catch(() => undefined);
     const stat = await files.readText(`${proc}/${pid}/stat`).catch(() => undefined);
     if (stat !== undefined && stat.split(') ')[1]?.[0] === 'Z') continue; // a zombie is not running

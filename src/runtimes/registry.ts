@@ -7,6 +7,7 @@ import { dockerRuntime } from './docker/index.js';
 import { k3sRuntime, rke2Runtime } from './k3s/index.js';
 import { unusable, type DockerSession } from './docker/session.js';
 import type { HostPorts, Runtime, RuntimeSession } from './types.js';
+import { withProcessTable } from '../host/proc.js';
 
 // The runtimes regsetup knows. Adding one adds a folder under runtimes/ and a line here.
 export const RUNTIMES: readonly Runtime[] = [dockerRuntime, containerdRuntime, containersRuntime, k3sRuntime, rke2Runtime];
@@ -20,7 +21,8 @@ export const sessionAnswers = (session: Pick<RuntimeSession, 'kind' | 'serves'>,
 
 /** Every runtime session found on the node, running or only installed. */
 export async function detectSessions(host: HostPorts, kinds: readonly string[] = RUNTIMES.map((r) => r.kind)): Promise<RuntimeSession[]> {
-  const found = await Promise.all(RUNTIMES.filter((r) => kinds.some((k) => answers(r, k))).map((r) => r.detect(host)));
+  // One read of the process table for all of them (host/proc.ts).
+  const found = await withProcessTable(() => Promise.all(RUNTIMES.filter((r) => kinds.some((k) => answers(r, k))).map((r) => r.detect(host))));
   return found.flat();
 }
 

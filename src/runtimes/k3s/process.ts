@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { Files } from '../../host/files.js';
+import { processComms } from '../../host/proc.js';
 import { configDir, UNITS, unitFor, type K3sKind, type K3sRole } from './layout.js';
 
 /** A running k3s or rke2 agent, as /proc shows it. */
@@ -54,9 +55,7 @@ async function configFile(files: Files, kind: K3sKind): Promise<Record<string, u
 
 /** files: already under --root (so /proc is the root's own, empty in a scratch tree). */
 export async function findK3s(files: Files, kind: K3sKind, procRoot = '/proc'): Promise<K3sProcess | undefined> {
-  const pids = (await files.readdir(procRoot)).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
-  for (const pid of pids) {
-    const comm = ((await files.readText(`${procRoot}/${pid}/comm`).catch(() => undefined)) ?? '').trim();
+  for (const { pid, comm } of await processComms(files, procRoot)) {
     if (!comm.startsWith(kind)) continue;
     const argv = ((await files.readText(`${procRoot}/${pid}/cmdline`).catch(() => undefined)) ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
     const role = roleOf(kind, comm, argv);
