@@ -1,5 +1,5 @@
 // Regenerates docs/errors.md and docs/regsetup.1 from the built program (npm run docs builds first).
-// test/unit/generated-docs.test.ts fails while either is out of date.
+// test/unit/error-codes.test.ts and test/unit/completion.test.ts fail while either is out of date.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);

@@ -1,3 +1,4 @@
+import { activationDone, doneLine } from '../core/activation-words.js';
 import { applyPrepared, prepareJoinResolved, readJournal, type ConvergeHost } from '../converge/converge.js';
 import type { AgentMode } from '../core/desired-file.js';
 import type { DesiredState } from '../core/desired-state.js';
@@ -178,7 +179,7 @@ export class Reconciler {
     const now = host.ports.clock.now();
     for (const d of drift) this.flaps.record(`${registry}\u0000${d.what}`, now);
     const changed = applied.changes.filter((c) => c.change !== 'unchanged').map((c) => `${c.change} ${c.path}`);
-    const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${r.label}: ${r.activation}, confirmed`);
+    const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${doneLine(r.label, activationDone(r.activation, true))}, confirmed`);
     log.log('info', drift.length > 0 ? 'drift repaired' : 'converged', { registry, trigger, changed, activated });
     return 'repaired';
   }

@@ -1,5 +1,7 @@
 import { dirname } from 'node:path';
+import { runningLabel, settlingLabel } from '../core/activation-words.js';
 import { refused } from '../core/errors.js';
+import { during, type StartProgress } from '../core/progress.js';
 import { journalPath, parseJournal } from '../core/journal.js';
 import { contentBytes, isEmptyPlan, planActions, type Activation, type Plan, type RuntimePlan } from '../core/plan-types.js';
 import { sleep as realSleep, type Clock, type Sleep } from '../host/clock.js';
@@ -21,6 +23,8 @@ export interface ApplyPorts {
   clock: Clock;
   sleep?: Sleep;
   log: (line: string) => void;
+  /** Shows a reload or restart and the wait until the runtime shows it (up to 90 s) on a terminal. */
+  progress?: StartProgress;
 }
 
 export interface ApplyOptions {
@@ -128,7 +132,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       await writeJournal(files, journalFile, journalBefore, plan, originals, { created, removed });
     }
   } catch (error) {
-    await rollBack({ files, log, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
+    await rollBack({ files, log, progress: ports.progress, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
   return report(plan, activated, await cleanUp(files, plan, log));
 }
@@ -138,8 +142,8 @@ async function activateAndConfirm(r: RuntimePlan, ports: ApplyPorts, activated: 
   const session = ports.sessions.get(r.runtime);
   if (session === undefined) throw new Error(`no session for runtime ${r.runtime}`);
   activated.add(r.runtime);
-  await session.activate(r, ports.log);
-  const problem = await session.confirm(r, 'after', options);
+  await during(ports.progress, runningLabel(session.label, r.activation), () => session.activate(r, ports.log));
+  const problem = await during(ports.progress, settlingLabel(session.label, 'after'), () => session.confirm(r, 'after', options));
   if (problem !== undefined) throw new Error(`${session.label} did not take the new configuration: ${problem}`);
 }
 

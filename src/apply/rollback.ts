@@ -1,4 +1,6 @@
+import { runningLabel, settlingLabel } from '../core/activation-words.js';
 import { ExitCode, RegsetupError } from '../core/errors.js';
+import { during, type StartProgress } from '../core/progress.js';
 import type { Activation, Plan } from '../core/plan-types.js';
 import type { Files } from '../host/files.js';
 import { restoreOne, type Original } from './backup.js';
@@ -13,6 +15,7 @@ import type { ActivationPort } from './activation-port.js';
 export interface RollBack {
   files: Files;
   log: (line: string) => void;
+  progress?: StartProgress;
   originals: Original[];
   /** The paths this run wrote or removed (a failure can come before the last one). */
   written: ReadonlySet<string>;
@@ -51,8 +54,9 @@ export async function rollBack(r: RollBack): Promise<never> {
     const session = r.sessions.get(plan.runtime)!;
     try {
       // The runtime must be back on its old settings; with no file before, only its health can be checked.
-      await session.activate(plan, r.log);
-      const problem = await session.confirm(plan, 'before', { timeoutMs: r.timeout(plan.activation), ...(r.pollMs ? { pollMs: r.pollMs } : {}) });
+      if (plan.activation !== 'none') await during(r.progress, runningLabel(session.label, plan.activation), () => session.activate(plan, r.log));
+      else await session.activate(plan, r.log);
+      const problem = await during(r.progress, settlingLabel(session.label, 'before'), () => session.confirm(plan, 'before', { timeoutMs: r.timeout(plan.activation), ...(r.pollMs ? { pollMs: r.pollMs } : {}) }));
       if (problem !== undefined) failures.push(`${session.label}: after restoring, ${problem}`);
     } catch (error) {
       failures.push(`${session.label}: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../core/errors.js';
 import type { ExitTable } from './help.js';
+import { choiceFlag, durationFlag, listenFlag } from './flag-parsers.js';
 import { caOptions, credentialOptions, dockerConfigOption, joinOptions, planOptions, runtimeOption, verifyOptions } from './options.js';
 import type { ProtocolIo } from './kubelet-provider-main.js';
 import type { Runner } from './context.js';
@@ -61,7 +62,7 @@ export const specs: CommandSpec[] = [
     args: '<registry>',
     summary: 'print what join would change, change nothing',
     examples: ['regsetup plan nexus.example.com --ca-url https://nexus.example.com/ca.crt --ca-fingerprint sha256:3f…', 'regsetup plan nexus.example.com --json'],
-    exits: { 0: 'the plan was printed; nothing changed', [usage]: `${badUsage}; wrong credentials`, [preflightRefused]: 'preflight refused: join would refuse too' },
+    exits: { 0: 'the plan was printed; nothing changed', [usage]: `${badUsage}; wrong credentials`, [preflightRefused]: 'preflight refused (permissions, clock skew, CA trust, flag conflict, malformed config): join would refuse too' },
     load: () => import('./commands/plan.js'),
     configure: planOptions,
   },
@@ -73,7 +74,7 @@ export const specs: CommandSpec[] = [
       'regsetup verify nexus.example.com',
       'echo "$PW" | regsetup verify nexus.example.com:8082 --push-registry nexus.example.com:8083 --username ci --password-stdin --json',
     ],
-    exits: { 0: 'every step passed', [usage]: badUsage, [verifyFailed]: 'a step failed (it prints what was seen, the cause and the fix)' },
+    exits: { 0: 'every step passed', [usage]: badUsage, [verifyFailed]: 'a step failed (it prints what was seen, the cause and the fix)', [preflightRefused]: 'this user may not open the Docker socket (permissions): no step ran' },
     load: () => import('./commands/verify.js'),
     configure: (c) => runtimeOption(credentialOptions(verifyOptions(c)), 'the runtimes to verify through'),
   },
@@ -86,7 +87,7 @@ export const specs: CommandSpec[] = [
       'regsetup doctor --fix --yes',
       'regsetup doctor nexus.example.com --fix --yes --ca-fingerprint sha256:3f… --json',
     ],
-    exits: { 0: 'no error left (warnings do not count)', [usage]: badUsage, [verifyFailed]: 'an error is left (each finding has its cause and fix)', [preflightRefused]: 'a fix was refused before it changed anything', [rolledBack]: 'a fix failed and was rolled back' },
+    exits: { 0: 'no error left (warnings do not count)', [usage]: badUsage, [verifyFailed]: 'an error is left (each finding has its cause and fix)', [preflightRefused]: 'refused before anything changed: this user cannot read the journal or open the Docker socket (permissions), or a fix was refused', [rolledBack]: 'a fix failed and was rolled back' },
     load: () => import('./commands/doctor.js'),
     configure: (c) =>
       caOptions(
@@ -103,7 +104,7 @@ export const specs: CommandSpec[] = [
       'echo "$PW" | regsetup login nexus.example.com --username ci --password-stdin',
       'regsetup login nexus.example.com:8083 --username ci --password-file /run/secrets/nexus --docker-config /home/ci/.docker',
     ],
-    exits: { 0: 'stored in the credential helper', [usage]: `${badUsage}; wrong credentials (nothing stored)`, [preflightRefused]: 'the daemon could not log in (TLS, network), or the Docker config is another user\'s: nothing stored' },
+    exits: { 0: 'stored in the credential helper', [usage]: `${badUsage}; wrong credentials (nothing stored)`, [preflightRefused]: 'the daemon could not log in (TLS, network), this user may not open the Docker socket (permissions), or the Docker config is another user\'s: nothing stored' },
     load: () => import('./commands/login.js'),
     configure: (c) => dockerConfigOption(credentialOptions(c)),
   },
@@ -148,7 +149,7 @@ export const specs: CommandSpec[] = [
     name: 'status',
     summary: 'what regsetup manages on this host, and any drift from it',
     examples: ['regsetup status', 'regsetup status --json'],
-    exits: { 0: 'everything is as joined (or nothing is managed)', [verifyFailed]: 'drift: something regsetup wrote was changed or removed since', [preflightRefused]: 'the journal cannot be read (permissions, malformed)' },
+    exits: { 0: 'everything is as joined (or nothing is managed)', [usage]: badUsage, [verifyFailed]: 'drift: something regsetup wrote was changed or removed since', [preflightRefused]: 'the journal cannot be read (permissions, malformed)' },
     load: () => import('./commands/status.js'),
   },
   {
@@ -168,9 +169,9 @@ export const specs: CommandSpec[] = [
       c
         .option('--config <file>', 'desired state file', DEFAULT_DESIRED_FILE)
         .option('--once', 'converge once, report and exit (0 when converged and healthy)')
-        .option('--interval <duration>', 'full check period, network included (e.g. 30s, 5m; default from the file, else 5m)')
-        .option('--mode <repair|report>', 'repair drift, or only report it (default from the file, else repair)')
-        .option('--listen <host:port>', '/healthz and /metrics over TCP too, e.g. 127.0.0.1:9324')
+        .addOption(durationFlag('--interval <duration>', 'full check period, network included (e.g. 30s, 5m; default from the file, else 5m)', 1000))
+        .addOption(choiceFlag('--mode <mode>', 'repair drift, or only report it; default from the file, else repair', ['repair', 'report']))
+        .addOption(listenFlag('--listen <host:port>', '/healthz and /metrics over TCP too, e.g. 127.0.0.1:9324'))
         .option('--socket <path>', 'the unix socket of /healthz, /metrics and `agent status` (default /run/regsetup/agent.sock)'),
   },
   {
@@ -194,7 +195,7 @@ export const specs: CommandSpec[] = [
     args: '<registry>',
     summary: 'print the profile a registry team publishes for `join --profile`, from the flags of that join',
     examples: ['regsetup profile nexus.example.com --push-registry nexus.example.com:8083 --ca-url https://nexus.example.com/ca.crt --runtime docker > regsetup.json'],
-    exits: { 0: 'the profile was printed', [usage]: badUsage, [preflightRefused]: 'the CA could not be fetched or did not match the pin' },
+    exits: { 0: 'the profile was printed', [usage]: badUsage },
     load: () => import('./commands/profile.js'),
     configure: joinOptions,
   },

@@ -1,14 +1,16 @@
 import { Command, Option } from 'commander';
 import { usageError } from '../core/errors.js';
-import { choiceFlag, secondsFlag } from './flag-parsers.js';
+import { choiceFlag, choicesFlag, hubImageFlag, repositoryFlag, secondsFlag } from './flag-parsers.js';
 
 // Flag sets shared by several commands, so each flag reads the same everywhere. Each command
 // gets only the flags it acts on: `plan` offers no --dry-run (it is one) and no --no-verify.
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
+export const RUNTIME_CHOICES = ['auto', 'docker', 'containerd', 'podman', 'crio', 'k3s', 'rke2'] as const;
+
 export const runtimeOption = (cmd: Command, what: string) =>
-  cmd.option('--runtime <name>', `${what}: auto, docker, containerd, podman, crio, k3s or rke2; repeatable (default: auto, every runtime running here)`, collect);
+  cmd.addOption(choicesFlag('--runtime <name>', `${what}, repeatable; auto (the default) is every runtime running here`, RUNTIME_CHOICES));
 
 // A password on the command line ends up in `ps` and shell history: refuse it by name.
 const passwordTrap = () =>
@@ -26,8 +28,8 @@ export const credentialOptions = (cmd: Command) =>
 export const verifyOptions = (cmd: Command) =>
   cmd
     .option('--push-registry <host[:port]>', 'where pushes go, when it differs from the registry (a Nexus hosted connector)')
-    .option('--hub-image <ref>', 'a Docker Hub image to pull through the mirrors', 'library/hello-world:latest')
-    .option('--push-repo <name>', 'repository for the test image', 'regsetup/verify')
+    .addOption(hubImageFlag('--hub-image <ref>', 'a Docker Hub image to pull through the mirrors').default('library/hello-world:latest'))
+    .addOption(repositoryFlag('--push-repo <name>', 'repository for the test image').default('regsetup/verify'))
     .addOption(secondsFlag('--max-clock-skew <seconds>', 'largest clock offset accepted', { max: 86_400, default: 30 }));
 
 export const dockerConfigOption = (cmd: Command, what = '') =>
@@ -42,8 +44,6 @@ export const caOptions = (cmd: Command, pin: string, tofu: string) =>
     .option('--trust-on-first-use', tofu);
 
 export const RESTART_POLICIES = ['auto', 'reload', 'restart', 'never'] as const;
-export const RUNTIME_CHOICES = ['auto', 'docker', 'containerd', 'podman', 'crio', 'k3s', 'rke2'] as const;
-
 /** What `plan` and `join` share: the desired state and the checks made before any change. */
 export const planOptions = (cmd: Command) =>
   runtimeOption(

@@ -4,6 +4,7 @@ import type { ExitCode } from '../core/errors.js';
 import { specs, type CommandSpec } from './commands-table.js';
 import type { CommandContext, GlobalOptions } from './context.js';
 import { exitCodeMeanings } from '../core/exit-codes.js';
+import { dockerHostFlag } from './flag-parsers.js';
 import { HELP_WIDTH, examplesText, exitCodesText } from './help.js';
 import { createOutput } from './output.js';
 
@@ -86,7 +87,7 @@ export function buildProgram(io: ProgramIo): Command {
     .option('--json', 'one JSON document on stdout; human text on stderr')
     .option('-y, --yes', 'never prompt (a needed answer without a TTY is an error, not a hang)')
     .option('--root <dir>', 'prefix for every host path (scratch trees, image builds)', '/')
-    .option('--docker-host <url>', 'Docker daemon socket (default $DOCKER_HOST, then the local socket)')
+    .addOption(dockerHostFlag('--docker-host <url>', 'Docker daemon socket (default $DOCKER_HOST, then the local socket)'))
     .showHelpAfterError(false)
     .addHelpText('after', `${examplesText(topExamples)}${exitCodesText(exitCodeMeanings)}${topNotes}`)
     .configureOutput({

@@ -1,14 +1,7 @@
 import type { Spinner } from 'yocto-spinner';
+import { noProgress, type Progress } from '../core/progress.js';
 
-/** What is running now, for an operator watching a terminal: a 90 s restart wait is not silence. */
-export interface Progress {
-  /** Replace the label (e.g. "pulling library/alpine: 3 of 5 layers"). */
-  update(text: string): void;
-  /** Take the spinner away; the caller then prints the step's own line. */
-  done(ok?: boolean): void;
-}
-
-export const noProgress: Progress = { update: () => undefined, done: () => undefined };
+export type { Progress } from '../core/progress.js';
 
 export interface ProgressSettings {
   /** stderr, when it is a terminal; absent otherwise. */

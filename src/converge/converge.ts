@@ -6,6 +6,7 @@ import { DEFAULT_STATE_DIR, journalPath, parseJournal, type Journal } from '../c
 import { composeJoin, composeLeave } from '../core/plan-compose.js';
 import { renderPlanDiff } from '../core/plan-render.js';
 import { isEmptyPlan, joinHosts, planActions, type Plan, type ResolvedDesired } from '../core/plan-types.js';
+import type { StartProgress } from '../core/progress.js';
 import { parseRegistry } from '../core/registry-name.js';
 import { rooted } from '../host/host-path.js';
 import { preflight, type Preflight, type PreflightInput } from '../preflight/resolve.js';
@@ -22,6 +23,8 @@ export interface ConvergeIo {
   note(line: string): void;
   /** Asks the operator; undefined without a TTY (or with --yes / --json). */
   confirm?: (question: string) => Promise<boolean>;
+  /** What runs now (a CA fetch, the registry's checks, a restart wait), on a terminal only. */
+  progress?: StartProgress;
 }
 
 export interface Prepared {
@@ -75,6 +78,7 @@ export async function prepareJoin(desired: DesiredState, input: PreflightInput, 
     now: host.ports.clock.now,
     note: io.note,
     ...(io.confirm ? { confirm: io.confirm } : {}),
+    ...(io.progress ? { progress: io.progress } : {}),
   });
   return prepareJoinResolved(pre, sessions, host);
 }
@@ -134,7 +138,7 @@ export async function applyPrepared(prepared: Prepared, host: ConvergeHost, io: 
   }
   for (const warning of [...plan.warnings, ...plan.runtimes.flatMap((r) => r.warnings)]) io.note(`warning: ${warning}`);
   const sessions = new Map(prepared.sessions.map((s) => [s.id, s]));
-  return applyPlan(plan, { files: host.ports.files, sessions, clock: host.ports.clock, sleep: host.ports.sleep, log: io.note }, {
+  return applyPlan(plan, { files: host.ports.files, sessions, clock: host.ports.clock, sleep: host.ports.sleep, log: io.note, ...(io.progress ? { progress: io.progress } : {}) }, {
     stateDir: stateDirOf(host),
     root: host.ports.root,
     replan: async () => {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { badInput, isRegsetupError } from './errors.js';
 import { normalizeFingerprint } from './fingerprint.js';
 import { parseMirrorFor, UPSTREAM_DOCKER_HUB } from './mirrors.js';
-import { normalizeMirrorUrl, parseRegistry } from './registry-name.js';
+import { normalizeMirrorUrl, parseHttpUrl, parseRegistry } from './registry-name.js';
 
 // One schema for a registry entry: `join` flags, the desired-state file, a published profile
 // and the agent all describe this object, so they validate (and default) the same way. The
@@ -39,7 +39,7 @@ const bool = z.boolean({ error: 'expected true or false' });
 const caSchema = z
   .strictObject({
     file: z.string().min(1).optional(),
-    url: z.string().min(1).optional(),
+    url: via(parseHttpUrl).optional(),
     /** Several pins accept any of them (CA rotation); each may be a certificate or a public-key (SPKI) hash. */
     fingerprints: z.array(via(normalizeFingerprint)).default([]),
     trustOnFirstUse: bool.default(false),

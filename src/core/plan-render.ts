@@ -1,14 +1,12 @@
 import { createTwoFilesPatch } from 'diff';
+import { plannedLine } from './activation-words.js';
 import { readable, type FileAction, type Plan, type RuntimePlan } from './plan-types.js';
 
 // What `plan` / `join --dry-run` print: a unified diff of every file, runtime by runtime, then how
-// each runtime learns of it. The same words go to the JSON (`activation`: none | reload | restart).
+// each runtime learns of it. The same words go to the JSON (`activation`: none | reload | restart;
+// core/activation-words.ts).
 
-const activationLine = (r: RuntimePlan): string => {
-  const how = r.activationDetail === undefined ? '' : ` (${r.activationDetail})`;
-  if (r.activation === 'none') return `${r.label}: no reload or restart${how}`;
-  return `${r.label}: ${r.activation}${how}`;
-};
+const activationLine = (r: RuntimePlan): string => plannedLine(r.label, r.activation, r.activationDetail);
 
 export function actionDiff(action: FileAction): string {
   const shown = action.kind === 'write-file' ? action.shown : undefined;

@@ -182,3 +182,20 @@ export const sameMirror = (a: string, b: string): boolean => normalizeMirrorUrl(
 
 export const mirrorUrlFor = (ref: RegistryRef, options: { insecure?: boolean } = {}): string =>
   `${options.insecure === true ? 'http' : 'https'}://${ref.hostPort}`;
+
+/** A repository path as the distribution spec allows it (`regsetup/verify`): lowercase components. */
+export const isRepositoryPath = (path: string): boolean => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(path);
+
+/** An http(s) URL to fetch something from (`--ca-url`); the text as given, once it parses. */
+export function parseHttpUrl(input: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(input);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.hostname === '') {
+    throw badInput('ERR_BAD_INPUT', `"${shownInput(input)}" is not an http or https URL`, 'e.g. https://nexus.example.com/ca.crt');
+  }
+  return input;
+}

@@ -1,6 +1,8 @@
 import { specAt } from '../cli/commands-table.js';
 import { allCommands, globalFlags, type CommandModel, type FlagModel } from '../cli/command-model.js';
+import { ISSUES_URL } from '../cli/exit.js';
 import { fullExitTable } from '../cli/help.js';
+import { exitCodeMeanings } from '../core/exit-codes.js';
 
 // roff: a leading dot or quote would be read as a request; backslashes and dashes are escapes.
 const roff = (text: string) => text.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
@@ -46,9 +48,9 @@ export function renderManPage(program: CommandModel, version: string): string {
     '.SH COMMANDS',
     ...commands.flatMap(commandSection),
     '.SH EXIT STATUS',
-    ...fullExitTable({ 2: 'bad usage or bad input', 3: 'verification failed (status: drift)', 4: 'preflight refused, nothing changed', 5: 'apply failed and was rolled back' }).flatMap(([code, meaning]) => ['.TP 4', String(code), roff(meaning)]),
+    ...Object.entries(exitCodeMeanings).flatMap(([code, meaning]) => ['.TP 4', code, roff(meaning)]),
     '.PP',
-    roff('Each error carries a stable code (ERR_...): docs/errors.md lists them with their exit code, meaning and what to do.'),
+    roff('What each code means for one command is in its section above (status: 3 is drift). Each error carries a stable code (ERR_...): docs/errors.md lists them with their exit code, meaning and what to do.'),
     '.SH ENVIRONMENT',
     '.TP',
     bold('DOCKER_HOST'),
@@ -64,7 +66,7 @@ export function renderManPage(program: CommandModel, version: string): string {
     roff('set to 1 to print the stack of an unexpected failure.'),
     '.TP',
     bold('NO_COLOR'),
-    roff('no colours in progress output.'),
+    roff('no colours in progress output. Progress (what runs, with its elapsed time) shows only on a terminal: not on a pipe, under --json, with TERM=dumb, or when CI is set.'),
     '.SH FILES',
     '.TP',
     bold('/var/lib/regsetup/state.json'),
@@ -76,7 +78,7 @@ export function renderManPage(program: CommandModel, version: string): string {
     bold('/etc/docker/certs.d/'),
     roff('registry CAs, one directory per host[:port].'),
     '.SH BUGS',
-    roff('Report them at https://github.com/regsetup/regsetup/issues.'),
+    roff(`Report them at ${ISSUES_URL}, with the command you ran, regsetup --version, and its output with REGSETUP_DEBUG=1.`),
     '',
   ].join('\n');
 }

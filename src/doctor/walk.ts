@@ -1,3 +1,4 @@
+import { during, type StartProgress } from '../core/progress.js';
 import { redact } from '../core/redact.js';
 import { findingKey, type Finding } from './types.js';
 
@@ -7,6 +8,8 @@ export interface WalkIo {
   /** --fix --yes: apply without asking. */
   applyAll: boolean;
   note(line: string): void;
+  /** Shows a fix being prepared (a CA fetch) or applied (a reload and its wait), on a terminal only. */
+  progress?: StartProgress;
 }
 
 export type FixStatus = 'applied' | 'declined' | 'failed' | 'skipped';
@@ -41,7 +44,7 @@ export async function walkFixes(findings: Finding[], io: WalkIo): Promise<FixOut
     io.note('');
     io.note(`fix for ${finding.id}${finding.registry ? ` (${finding.registry})` : ''}: ${fix.title}`);
     try {
-      const prepared = await fix.prepare();
+      const prepared = await during(io.progress, `preparing the fix: ${fix.title}`, () => fix.prepare());
       for (const line of prepared.preview) io.note(`    ${line}`);
       if (prepared.warning) io.note(`  warning: ${prepared.warning}`);
       if (io.ask) {
@@ -56,7 +59,7 @@ export async function walkFixes(findings: Finding[], io: WalkIo): Promise<FixOut
         io.note(`  not applied: ${prepared.needsOperator}`);
         continue;
       }
-      outcome.detail = await prepared.apply();
+      outcome.detail = await during(io.progress, `applying the fix: ${fix.title}`, () => prepared.apply());
       outcome.status = 'applied';
       for (const line of outcome.detail) io.note(`  ${line}`);
     } catch (error) {

@@ -1,4 +1,4 @@
-// The one HTTP funnel (STYLE.md: one module per side effect). Everything that talks
+// The one HTTP funnel (docs/architecture.md "The layers": host/ alone does I/O). Everything that talks
 // HTTP — registry API, token realms, CA downloads — goes through httpRequest so TLS
 // settings, timeouts, redirects and error wording are decided in one place.
 import { Agent as HttpAgent, request as plainRequest, type IncomingMessage } from 'node:http';

@@ -1,5 +1,6 @@
 import { badInput, refused } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
+import { during, type StartProgress } from '../core/progress.js';
 import type { RegistryRef } from '../core/registry-name.js';
 import type { DesiredState } from '../core/desired-state.js';
 import { httpRequest } from '../host/http.js';
@@ -13,6 +14,8 @@ export interface CaPorts {
   /** Asks the operator; undefined when there is nobody to ask (no TTY, --yes, --json). */
   confirm?: (question: string) => Promise<boolean>;
   note: (line: string) => void;
+  /** Shows a fetch or a handshake as it runs (a terminal only); never while a question is asked. */
+  progress?: StartProgress;
 }
 
 export interface CaDecision {
@@ -36,11 +39,12 @@ async function candidate(desired: DesiredState, ref: RegistryRef, ports: CaPorts
   }
   if (desired.ca.url !== undefined) {
     // Fetched without trust on purpose: nothing is trusted yet. The pin (or the operator) decides.
-    const res = await httpRequest(desired.ca.url, { tls: { insecureSkipVerify: true }, followRedirects: 3, maxBodyBytes: 1 << 20 });
+    const url = desired.ca.url;
+    const res = await during(ports.progress, `fetching the CA from ${url}`, () => httpRequest(url, { tls: { insecureSkipVerify: true }, followRedirects: 3, maxBodyBytes: 1 << 20 }));
     if (res.status !== 200) throw refused('ERR_CA_URL', `--ca-url ${desired.ca.url} answered HTTP ${res.status}`, 'Check the URL in a browser or with curl -k.');
     return { pem: res.body.toString('utf8'), source: 'url' };
   }
-  const probe = await probeTls({ host: ref.host, port: ref.port ?? 443, caPems: [], systemPems: ports.systemPems });
+  const probe = await during(ports.progress, `reading the CA from the TLS handshake of ${ref.hostPort}`, () => probeTls({ host: ref.host, port: ref.port ?? 443, caPems: [], systemPems: ports.systemPems }));
   if (probe.authorized) return { source: 'system' };
   const picked = pickCaFromChain(probe.chain);
   if (picked.ca === undefined) throw refused('ERR_CA_UNKNOWN', `cannot learn the CA of ${ref.hostPort} from its TLS handshake: ${picked.reason}`, 'Give it with --ca-file or --ca-url.');
@@ -85,7 +89,7 @@ export async function resolveCa(desired: DesiredState, ref: RegistryRef, ports: 
     );
   }
   // The registry's certificate must chain to one of them (the others are for after a rotation).
-  const probe = await probeTls({ host: ref.host, port: ref.port ?? 443, caPems: accepted.map((c) => c.pem), systemPems: [] });
+  const probe = await during(ports.progress, `checking that the CA signs the certificate of ${ref.hostPort}`, () => probeTls({ host: ref.host, port: ref.port ?? 443, caPems: accepted.map((c) => c.pem), systemPems: [] }));
   if (!probe.authorized) {
     throw refused('ERR_CA_MISMATCH', `the CA (${accepted.map((c) => c.info!.subject).join('; ')}) does not validate the certificate of ${ref.hostPort}: ${probe.authorizationError}`, 'Check that this is the CA that signed the registry certificate, and that the certificate names this host.');
   }
@@ -101,4 +105,16 @@ export async function resolveCa(desired: DesiredState, ref: RegistryRef, ports: 
   const how = matched ? `, matches the ${matched.form} pin` : found.source === 'file' ? ', from the file given' : '';
   ports.note(`CA for ${ref.hostPort} (${found.source}${how}): ${describeCa(certInfo(accepted[0]!.pem))}`);
   return { pems: accepted.map((c) => c.pem), info, source: found.source, ...(matched ? { matched } : {}) };
+}
+
+/** The CA decision in a JSON document (`join`, `plan`): which CA was taken, and which pin matched it, in which form. */
+export function caDecisionJson(ca: CaDecision | undefined) {
+  if (ca === undefined) return null;
+  return {
+    source: ca.source,
+    subject: ca.info?.subject.replace(/\n/g, ', ') ?? null,
+    fingerprint: ca.info?.fingerprint256 ?? null,
+    pin: ca.matched?.pin ?? null,
+    pinForm: ca.matched === undefined ? null : ca.matched.form === 'certificate' ? ('certificate' as const) : ('public-key' as const),
+  };
 }

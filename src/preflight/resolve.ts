@@ -1,5 +1,6 @@
 import type { DesiredState } from '../core/desired-state.js';
 import { badInput } from '../core/errors.js';
+import { during, type StartProgress } from '../core/progress.js';
 import type { ResolvedDesired } from '../core/plan-types.js';
 import { parseRegistry } from '../core/registry-name.js';
 import type { Files } from '../host/files.js';
@@ -15,6 +16,8 @@ export interface PreflightPorts {
   note(line: string): void;
   /** Asks the operator; undefined without a TTY (or with --yes / --json). */
   confirm?: (question: string) => Promise<boolean>;
+  /** Shows the network work as it runs (a terminal only). */
+  progress?: StartProgress;
 }
 
 export interface PreflightInput {
@@ -40,17 +43,21 @@ export async function preflight(desired: DesiredState, input: PreflightInput, po
   const registry = parseRegistry(desired.registry);
   const push = desired.pushRegistry ? parseRegistry(desired.pushRegistry) : undefined;
   const systemPems = await systemCaPems({ root: ports.root === '/' ? '' : ports.root });
-  const ca = await resolveCa(desired, registry, { files: ports.files, now, systemPems, note: ports.note, ...(ports.confirm ? { confirm: ports.confirm } : {}) });
+  const ca = await resolveCa(desired, registry, { files: ports.files, now, systemPems, note: ports.note, ...(ports.confirm ? { confirm: ports.confirm } : {}), ...(ports.progress ? { progress: ports.progress } : {}) });
   const trusted = [...systemPems, ...ca.pems];
-  // Once the CA is known the checks of the two registries are independent of each other.
-  const [reach, pushReach] = await inOrder([reachFor(registry, desired.insecure, trusted, now), push ? reachFor(push, desired.insecure, trusted, now) : undefined]);
-  const [clockSkewMs, , , , mirrors] = await inOrder([
-    checkClock(registry, reach, desired, now),
-    push && pushReach ? checkClock(push, pushReach, desired, now) : undefined,
-    input.credentials ? checkCredentials(registry, reach, input.credentials, input.pushRepo, now) : undefined,
-    push && pushReach && input.credentials ? checkCredentials(push, pushReach, input.credentials, input.pushRepo, now) : undefined,
-    resolveMirrors(desired, reach, input.hubImage, now),
-  ]);
+  const checks = [registry, push].filter((r) => r !== undefined).map((r) => r.hostPort).join(' and ');
+  const [reach, pushReach, clockSkewMs, mirrors] = await during(ports.progress, `checking ${checks}: reachability, clock${input.credentials ? ', credentials' : ''}, mirrors`, async () => {
+    // Once the CA is known the checks of the two registries are independent of each other.
+    const [reach, pushReach] = await inOrder([reachFor(registry, desired.insecure, trusted, now), push ? reachFor(push, desired.insecure, trusted, now) : undefined]);
+    const [skew, , , , found] = await inOrder([
+      checkClock(registry, reach, desired, now),
+      push && pushReach ? checkClock(push, pushReach, desired, now) : undefined,
+      input.credentials ? checkCredentials(registry, reach, input.credentials, input.pushRepo, now) : undefined,
+      push && pushReach && input.credentials ? checkCredentials(push, pushReach, input.credentials, input.pushRepo, now) : undefined,
+      resolveMirrors(desired, reach, input.hubImage, now),
+    ]);
+    return [reach, pushReach, skew, found] as const;
+  });
   if (mirrors.note) ports.note(mirrors.note);
   const plainHttp = [reach, pushReach].flatMap((r, i) => (r?.baseUrl.startsWith('http://') ? [[registry, push][i]!.hostPort] : []));
   const clientCert = desired.clientCert ? await readClientCert(ports.files, desired.clientCert) : undefined;

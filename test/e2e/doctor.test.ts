@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { regsetup, regsetupCommand } from './helpers/cli.js';
+import { pane as tmuxPane, waitForPane } from './helpers/tmux.js';
 import {
   backupHostState,
   CERTS_D,
@@ -167,16 +168,8 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'doctor-tty-'));
     const env = `/usr/bin/env DOCKER_CONFIG=${cfg.dir} PATH=${cfg.env.PATH} REGSETUP_PASSWORD=${admin().password}`;
     const command = `cd ${repo} && ${env} ${regsetupCommand().join(' ')} doctor ${lab.hosts.group} --username admin --ca-url ${lab.caUrl}; echo $? > ${dir}/rc; sleep 30`;
-    const pane = async () => (await execa('tmux', ['capture-pane', '-p', '-J', '-S', '-200', '-t', session])).stdout;
-    const waitFor = async (re: RegExp, ms = 60_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const text = await pane();
-        if (re.test(text)) return text;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${text}`);
-        await sleep(200);
-      }
-    };
+    const pane = () => tmuxPane(session);
+    const waitFor = (re: RegExp, ms?: number) => waitForPane(session, re, ms);
     await writeFile(join(dir, 'cmd.sh'), `${command}\n`);
     await execa('tmux', ['new-session', '-d', '-s', session, '-x', '200', '-y', '50', `bash ${dir}/cmd.sh`]);
     try {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
-// Debian 12's nodejs package: the Node a fresh node has (FACTS.md "This machine").
+// Debian 12's nodejs package: the Node a fresh node has (README "Try it": a fresh Debian 12 machine).
 const OLD_NODE = '/usr/bin/node';
 
 describe('the npm package', () => {

@@ -21,7 +21,7 @@ describe('the agent', () => {
     expect(node.read('/var/lib/regsetup/state.json')).toContain('nexus.example.com');
     expect(node.signals).toEqual(['SIGHUP']);
     expect(node.agent.healthy()).toBe(true);
-    expect(node.log.entries.find((e) => e.msg === 'converged')?.fields).toMatchObject({ registry: 'nexus.example.com', activated: ['dockerd: reload, confirmed'] });
+    expect(node.log.entries.find((e) => e.msg === 'converged')?.fields).toMatchObject({ registry: 'nexus.example.com', activated: ['dockerd: reloaded, confirmed'] });
   });
 
   it('a mirror removed by hand is put back and dockerd reloaded; the log says what drifted, with the diff', async () => {

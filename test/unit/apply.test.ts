@@ -235,6 +235,36 @@ describe('applyPlan', () => {
     expect(h.fs.readFileSync(`${CERTS}/push.example.com/ca.crt`, 'utf8')).toBe(pem('lab CA'));
   });
 
+  // A reload and the wait until dockerd shows it (up to 90 s for a restart) are shown while they run, never silent.
+  const shown = (events: string[]) => (label: string) => {
+    events.push(`> ${label}`);
+    return { update: () => undefined, done: () => void events.push(`< ${label}`) };
+  };
+
+  it('shows the reload and the wait for dockerd to show the change while each runs', async () => {
+    const h = host();
+    await applyPlan(planJoin(await h.snap(), desired(), NOW), { ...h.ports(), progress: shown(h.events) }, opts);
+    const spans = h.events.filter((e) => /^[<>] /.test(e) || e === 'reload');
+    expect(spans).toEqual(['> reloading dockerd', 'reload', '< reloading dockerd', '> waiting for dockerd to show the new settings', '< waiting for dockerd to show the new settings']);
+  });
+
+  it('shows the rollback\'s reload and wait too, and ends every span of a failed run', async () => {
+    const h = host();
+    h.refuse();
+    await failure(applyPlan(planJoin(await h.snap(), desired(), NOW), { ...h.ports(), progress: shown(h.events) }, opts));
+    const spans = h.events.filter((e) => /^[<>] /.test(e));
+    expect(spans).toEqual([
+      '> reloading dockerd',
+      '< reloading dockerd',
+      '> waiting for dockerd to show the new settings',
+      '< waiting for dockerd to show the new settings',
+      '> reloading dockerd',
+      '< reloading dockerd',
+      '> waiting for dockerd to show its previous settings',
+      '< waiting for dockerd to show its previous settings',
+    ]);
+  });
+
   it('writes under --root', async () => {
     const h = host({ [`/scratch${DAEMON_JSON}`]: EXISTING });
     const plan = planJoin(

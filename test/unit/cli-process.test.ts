@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,13 +56,17 @@ describe('a closed stdout', { timeout: 120_000 }, () => {
 describe('progress on a terminal', { timeout: 60_000 }, () => {
   let server: Server;
   let port: number;
+  const sockets = new Set<Socket>();
   beforeAll(async () => {
     // Accepts and says nothing: the tls step runs until the run is stopped after a few seconds.
-    server = createServer((socket) => void socket.on('error', () => undefined));
+    server = createServer((socket) => {
+      sockets.add(socket.on('error', () => undefined).on('close', () => sockets.delete(socket)));
+    });
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     port = (server.address() as { port: number }).port;
   });
-  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+  // A run stopped by its timeout may leave its connection to be noticed late: close them all.
+  afterAll(() => new Promise<void>((ok) => (server.close(() => ok()), sockets.forEach((s) => s.destroy()))));
 
   const verify = () => [bin, 'verify', `127.0.0.1:${port}`, '--docker-host', `unix://${tmp}/no-docker.sock`];
 
@@ -73,6 +77,25 @@ describe('progress on a terminal', { timeout: 60_000 }, () => {
     const frames = r.stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
     expect(frames).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] tls \([1-9]\d* s\)/);
     expect(r.stdout).toContain('✓ reachability');
+  });
+
+  // A host tree with podman only (an executable file is "installed"): plan goes straight to the
+  // preflight, whose CA fetch from the silent server runs until the run is stopped.
+  const planFetch = async () => {
+    const root = join(tmp, 'podman-root');
+    await mkdir(join(root, 'usr/bin'), { recursive: true });
+    await writeFile(join(root, 'usr/bin/podman'), '#!/bin/sh\n', { mode: 0o755 });
+    return [bin, 'plan', `127.0.0.1:${port}`, '--runtime', 'podman', '--ca-url', `https://127.0.0.1:${port}/ca.crt`, '--root', root, '--docker-host', `unix://${tmp}/no-docker.sock`];
+  };
+
+  it('shows the CA fetch of a join\'s preflight with its elapsed time under a pseudo-terminal, nothing on a pipe', async () => {
+    const args = await planFetch();
+    const r = spawnSync('script', ['-qfec', [node, ...args].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { ...env(), TERM: 'xterm' }, encoding: 'utf8', timeout: 8000 });
+    const frames = r.stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[\\d+m`, 'g'), '');
+    expect(frames).toMatch(new RegExp(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] fetching the CA from https://127\\.0\\.0\\.1:${port}/ca\\.crt \\([1-9]\\d* s\\)`));
+    const piped = spawnSync(node, args, { env: { ...env(), TERM: 'xterm' }, encoding: 'utf8', timeout: 5000 });
+    expect(piped.stdout + piped.stderr).not.toContain('\u001b');
+    expect(piped.stdout + piped.stderr).not.toContain('fetching the CA');
   });
 
   it.each([

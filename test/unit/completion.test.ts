@@ -26,6 +26,8 @@ describe('bash completion', () => {
     [['regsetup', 'join', 'r.example', '--restart', ''], ['auto', 'reload', 'restart', 'never']],
     [['regsetup', 'join', 'r.example', '--restart', 're'], ['reload', 'restart']],
     [['regsetup', 'completion', ''], ['bash', 'zsh']],
+    [['regsetup', 'verify', 'r', '--runtime', 'c'], ['containerd', 'crio']],
+    [['regsetup', 'agent', '--mode', ''], ['repair', 'report']],
     [['regsetup', 'creds', 'migrate', '--d'], ['--dry-run', '--docker-config', '--docker-host']],
     [['regsetup', 'status', '--j'], ['--json']],
     [['regsetup', 'verify', 'r', '--max-clock-skew', ''], []],

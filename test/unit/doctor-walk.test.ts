@@ -55,6 +55,29 @@ describe('walkFixes', () => {
       ['failed', 'it broke'],
     ]);
   });
+
+  it('shows each fix being prepared and applied while it runs, never while it asks, and ends a failed one', async () => {
+    const events: string[] = [];
+    const progress = (label: string) => {
+      events.push(`> ${label}`);
+      return { update: () => undefined, done: () => void events.push(`< ${label}`) };
+    };
+    const ask = async () => (events.push('?'), true);
+    await walkFixes([finding('a', 'r', fakeFix('reload', [])), finding('b', 'r', fakeFix('boom', [], { fail: 'it broke' }))], { applyAll: false, note: () => undefined, ask, progress });
+    const title = (key: string) => fakeFix(key, []).title;
+    expect(events).toEqual([
+      `> preparing the fix: ${title('reload')}`,
+      `< preparing the fix: ${title('reload')}`,
+      '?',
+      `> applying the fix: ${title('reload')}`,
+      `< applying the fix: ${title('reload')}`,
+      `> preparing the fix: ${title('boom')}`,
+      `< preparing the fix: ${title('boom')}`,
+      '?',
+      `> applying the fix: ${title('boom')}`,
+      `< applying the fix: ${title('boom')}`,
+    ]);
+  });
 });
 
 describe('rendering', () => {

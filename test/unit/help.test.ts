@@ -62,11 +62,36 @@ describe('flag values', () => {
     [['join', 'r.example', '--max-clock-skew', '-5'], '--max-clock-skew takes a number of seconds (0–86400), not "-5"'],
     [['plan', 'r.example', '--max-clock-skew', '100000'], '--max-clock-skew takes a number of seconds (0–86400), not "100000"'],
     [['join', 'r.example', '--restart', 'sometimes'], '--restart takes one of auto, reload, restart, never, not "sometimes"'],
+    [['plan', 'r.example', '--runtime', 'dockr'], '--runtime takes one of auto, docker, containerd, podman, crio, k3s, rke2, not "dockr"'],
+    [['verify', 'r.example', '--runtime', 'docker', '--runtime', 'foo'], '--runtime takes one of auto, docker, containerd, podman, crio, k3s, rke2, not "foo"'],
+    [['leave', 'r.example', '--runtime', 'foo'], '--runtime takes one of auto, docker, containerd, podman, crio, k3s, rke2, not "foo"'],
+    [['verify', 'r.example', '--hub-image', 'Bad Ref'], '--hub-image takes a Docker Hub image such as library/hello-world:latest, not "Bad Ref"'],
+    [['join', 'r.example', '--push-repo', 'Bad/Repo'], '--push-repo takes a repository name of lowercase path components such as regsetup/verify, not "Bad/Repo"'],
+    [['agent', '--once', '--interval', '5q'], '--interval takes a duration of at least 1s such as 30s, 5m or 1h, not "5q"'],
+    [['agent', '--once', '--interval', '500ms'], '--interval takes a duration of at least 1s such as 30s, 5m or 1h, not "500ms"'],
+    [['agent', '--once', '--mode', 'fix'], '--mode takes one of repair, report, not "fix"'],
+    [['agent', '--once', '--listen', 'nope'], '--listen takes HOST:PORT such as 127.0.0.1:9324, not "nope"'],
+    [['agent', '--once', '--listen', '127.0.0.1:70000'], '--listen takes HOST:PORT such as 127.0.0.1:9324, not "127.0.0.1:70000"'],
+    [['status', '--docker-host', 'ftp://x'], '--docker-host takes unix:///path/to/docker.sock or tcp://host:port, not "ftp://x"'],
   ])('%j is refused naming the flag and its form', async (argv, message) => {
     const r = await cli([...argv, '--json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'ERR_BAD_FLAG', message });
     expect(r.stderr).not.toMatch(/expected number|Invalid input|received string/);
+  });
+
+  it.each([
+    [['plan', 'r.example', '--ca-url', 'notaurl'], '--ca-url: "notaurl" is not an http or https URL'],
+    [['plan', 'r.example', '--ca-url', 'ftp://r.example/ca.crt'], '--ca-url: "ftp://r.example/ca.crt" is not an http or https URL'],
+    [['plan', 'r.example', '--ca-fingerprint', 'abc'], '--ca-fingerprint: "abc" is not a SHA-256 fingerprint: expected 64 hex digits, got 3'],
+    [['plan', 'r.example', '--mirror', 'ftp://m.example'], '--mirror: "ftp://m.example" is not a usable mirror URL: scheme "ftp" is not http or https'],
+    [['plan', 'r.example', '--mirror-for', 'ghcr.io'], '--mirror-for: "ghcr.io" is not UPSTREAM=URL'],
+    [['plan', 'r.example', '--push-registry', 'bad host'], '--push-registry: "bad host" is not a registry host[:port]: it contains spaces or control characters'],
+  ])('%j is refused before the host is asked anything, naming the flag', async (argv, message) => {
+    // A Docker socket that does not exist: a check made after the runtimes were asked would say ERR_DOCKER_UNREACHABLE.
+    const r = await cli([...argv, '--docker-host', 'unix:///nonexistent/docker.sock', '--runtime', 'docker', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toBe(message);
   });
 
   it('plan --dry-run is an unknown option now', async () => {

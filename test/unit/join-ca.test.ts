@@ -81,6 +81,27 @@ describe('resolveCa', () => {
     await expect(resolveCa(fromUrl({}), ref, ports(async () => false))).rejects.toMatchObject({ code: 'ERR_CA_DECLINED' });
   });
 
+  it('shows the CA fetch and the handshake check while they run, and nothing while it asks', async () => {
+    const events: string[] = [];
+    const progress = (label: string) => {
+      events.push(`> ${label}`);
+      return { update: () => undefined, done: () => void events.push(`< ${label}`) };
+    };
+    const confirm = async (q: string) => (events.push(`? ${q.slice(0, 13)}`), true);
+    await resolveCa(fromUrl({}), ref, { ...ports(confirm), progress });
+    expect(events).toEqual([
+      `> fetching the CA from ${registry.url}/ca.crt`,
+      `< fetching the CA from ${registry.url}/ca.crt`,
+      `> checking that the CA signs the certificate of ${ref.hostPort}`,
+      `< checking that the CA signs the certificate of ${ref.hostPort}`,
+      '? Trust this CA',
+    ]);
+    // The handshake's span ends even when what it learnt is refused (this server sends no CA).
+    events.length = 0;
+    await expect(resolveCa(desiredFromFlags(ref.hostPort, { trustOnFirstUse: true }), ref, { ...ports(), progress })).rejects.toMatchObject({ code: 'ERR_CA_UNKNOWN' });
+    expect(events).toEqual([`> reading the CA from the TLS handshake of ${ref.hostPort}`, `< reading the CA from the TLS handshake of ${ref.hostPort}`]);
+  });
+
   it('accepts trust on first use without asking', async () => {
     expect((await resolveCa(fromUrl({ trustOnFirstUse: true }), ref, ports())).source).toBe('url');
   });

@@ -6,8 +6,7 @@ import { realTimers } from '../../agent/loop.js';
 import { realReconcilePorts } from '../../agent/real-ports.js';
 import { serveAgent } from '../../agent/serve.js';
 import { readDesiredFile } from '../../converge/desired-file-store.js';
-import { AGENT_MODES, DEFAULT_DESIRED_FILE, type AgentMode } from '../../core/desired-file.js';
-import { parseDuration } from '../../core/duration.js';
+import { DEFAULT_DESIRED_FILE, type AgentMode } from '../../core/desired-file.js';
 import { ExitCode, refused, usageError } from '../../core/errors.js';
 import { getOverSocket } from '../../host/agent-server.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
@@ -22,8 +21,9 @@ import { hostOf } from './io.js';
 interface AgentFlags {
   config: string;
   once?: boolean;
-  interval?: string;
-  mode?: string;
+  /** Milliseconds: commander's parser checked the duration. */
+  interval?: number;
+  mode?: AgentMode;
   listen?: string;
   socket?: string;
 }
@@ -44,17 +44,11 @@ export const run: Runner = async (ctx, [action], opts) => {
   }
 };
 
+// The flags' forms were checked as commander read them (cli/flag-parsers.ts).
 function overrides(flags: AgentFlags) {
   const out: { interval?: number; mode?: AgentMode; listen?: string; socket?: string } = {};
-  if (flags.interval !== undefined) {
-    const ms = parseDuration(flags.interval);
-    if (ms === undefined || ms < 1000) throw usageError(`--interval ${flags.interval} is not a duration of at least 1s`, 'e.g. --interval 30s or --interval 5m');
-    out.interval = ms;
-  }
-  if (flags.mode !== undefined) {
-    if (!(AGENT_MODES as readonly string[]).includes(flags.mode)) throw usageError(`--mode ${flags.mode}: expected repair or report`);
-    out.mode = flags.mode as AgentMode;
-  }
+  if (flags.interval !== undefined) out.interval = flags.interval;
+  if (flags.mode !== undefined) out.mode = flags.mode;
   if (flags.listen !== undefined) out.listen = flags.listen;
   if (flags.socket !== undefined) out.socket = flags.socket;
   return out;

@@ -1,4 +1,5 @@
 import { ExitCode, RegsetupError } from '../../core/errors.js';
+import { during, type Progress } from '../../core/progress.js';
 import { inspectCredentials, type CredentialsInspection } from '../../credentials/inspect.js';
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
@@ -16,7 +17,14 @@ const itemLine = (i: MigrationItem) =>
 
 async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
+  // The helper's calls (a store, a read back per registry) run after the question: no spinner while it is asked.
+  let moving: Progress | undefined;
   const ask = async (items: MigrationItem[]) => {
+    const yes = await askFor(items);
+    if (yes) moving = ctx.out.progress(`moving ${items.filter((i) => i.action === 'move').length} credential(s) into the regsetup helper`);
+    return yes;
+  };
+  const askFor = async (items: MigrationItem[]) => {
     if (ctx.global.yes) return true;
     if (!ctx.interactive) {
       throw new RegsetupError('ERR_CONFIRMATION_REQUIRED', 'creds migrate needs a confirmation and there is no terminal to ask on', {
@@ -27,7 +35,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     items.forEach((i) => ctx.out.note(itemLine(i)));
     return askYesNo(`Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, true);
   };
-  const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask });
+  const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask }).finally(() => moving?.done());
   const moves = result.items.filter((i) => i.action === 'move');
   if (result.items.length === 0) ctx.out.report(`no plaintext credentials in ${result.dockerConfig}`);
   else if (flags.dryRun) {
@@ -64,7 +72,7 @@ function doctorLines(r: CredentialsInspection): string[] {
 
 async function runDoctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCode> {
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
-  const report = await inspectCredentials(ports, ports.dockerConfigDir);
+  const report = await during((label) => ctx.out.progress(label), 'trying each credential helper (store, get, erase)', () => inspectCredentials(ports, ports.dockerConfigDir));
   const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
   doctorLines(report).forEach((l) => ctx.out.report(l));
   ctx.out.document({ ok, ...report });

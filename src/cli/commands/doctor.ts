@@ -92,7 +92,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     const fixable = findings.filter((f) => f.apply);
     if (fixable.length > 0 && (ctx.interactive || (flags.fix && ctx.global.yes))) {
       const ask = ctx.interactive ? (message: string) => askYesNo(message) : undefined;
-      fixes = await walkFixes(findings, { ...(ask ? { ask } : {}), applyAll: !ask, note: (l) => ctx.out.note(l) });
+      fixes = await walkFixes(findings, { ...(ask ? { ask } : {}), applyAll: !ask, note: (l) => ctx.out.note(l), progress: (label) => ctx.out.progress(label) });
       if (fixes.some((x) => x.status === 'applied')) {
         ctx.out.note('');
         ctx.out.note('doctor: checking again');

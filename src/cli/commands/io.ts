@@ -1,5 +1,6 @@
 import type { ApplyReport } from '../../apply/apply.js';
 import type { ConvergeHost, ConvergeIo } from '../../converge/converge.js';
+import { activationDone, doneLine } from '../../core/activation-words.js';
 import { currentIdentity } from '../../host/access-check.js';
 import { operatorLayout } from '../../host/operator-layout.js';
 import { realHostPorts } from '../../runtimes/host-ports.js';
@@ -13,6 +14,7 @@ export function operatorIo(ctx: CommandContext): ConvergeIo {
   return {
     yes: ctx.global.yes,
     note: (line) => ctx.out.note(line),
+    progress: (label) => ctx.out.progress(label),
     ...(ctx.interactive ? { confirm: (message: string) => askYesNo(message) } : {}),
   };
 }
@@ -28,20 +30,24 @@ export async function hostOf(ctx: CommandContext): Promise<ConvergeHost> {
   return { ports: realHostPorts({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, env: ctx.env, uid, stateDir: layout.stateDir }), stateDir: layout.stateDir };
 }
 
-/** What changed, per runtime, in the words the plan uses (activation: none | reload | restart). */
+/**
+ * What changed, per runtime (core/activation-words.ts): `activation` as the plan said it (none |
+ * reload | restart), `activated` whether it was carried out, `done` what was done (none |
+ * reloaded | restarted).
+ */
 export function appliedJson(applied: ApplyReport) {
   const changes = applied.changes;
   const changed = changes.some((c) => c.change !== 'unchanged') || applied.runtimes.some((r) => r.activated);
   return {
     changed,
     changes,
-    runtimes: applied.runtimes.map((r) => ({ ...r, changes: changes.filter((c) => c.runtime === r.runtime) })),
+    runtimes: applied.runtimes.map((r) => ({ ...r, done: activationDone(r.activation, r.activated), changes: changes.filter((c) => c.runtime === r.runtime) })),
   };
 }
 
 export function appliedLine(registry: string, applied: ApplyReport): string {
   const changed = applied.changes.filter((c) => c.change !== 'unchanged');
-  const activated = applied.runtimes.filter((r) => r.activated).map((r) => `${r.label}: ${r.activation} (done)`);
+  const activated = applied.runtimes.filter((r) => r.activated).map((r) => doneLine(r.label, activationDone(r.activation, true)));
   if (changed.length === 0 && activated.length === 0) return `${registry}: already up to date`;
   return `${registry}: ${[...changed.map((c) => `${c.change} ${c.path}`), ...activated].join(', ')}`;
 }

@@ -4,11 +4,13 @@ import { savedEntry } from '../../core/desired-file-edit.js';
 import { DEFAULT_DESIRED_FILE } from '../../core/desired-file.js';
 import { desiredFromFlags, flagsInput, type DesiredState, type JoinFlags } from '../../core/desired-state.js';
 import { ExitCode, usageError } from '../../core/errors.js';
+import { during } from '../../core/progress.js';
 import { renderPlanDiff, planToJson } from '../../core/plan-render.js';
 import { joinHosts } from '../../core/plan-types.js';
 import { loginRegistry } from '../../credentials/login.js';
 import { storeInHelper } from '../../credentials/store-only.js';
 import { readPasswordFile } from '../../credentials/password-file.js';
+import { caDecisionJson } from '../../preflight/ca.js';
 import { nodeFiles } from '../../host/files.js';
 import { rooted } from '../../host/host-path.js';
 import { closeHttpAgents } from '../../host/http.js';
@@ -79,14 +81,15 @@ async function joinDesired(ctx: CommandContext, desired: DesiredState, password:
   const prepared = await prepareJoin(desired, { hubImage: flags.hubImage, pushRepo: flags.pushRepo, ...(credentials ? { credentials } : {}) }, host, io);
   const skewMs = prepared.preflight?.clockSkewMs;
   const skew = skewMs === undefined ? null : Math.round(skewMs / 1000);
+  const ca = caDecisionJson(prepared.preflight?.ca);
   if (flags.dryRun) {
     ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
-    return { exitCode: ExitCode.ok, document: { ok: true, registry: desired.registry, dryRun: true, changed: false, clockSkewSeconds: skew, plan: planToJson(prepared.plan) } };
+    return { exitCode: ExitCode.ok, document: { ok: true, registry: desired.registry, dryRun: true, changed: false, clockSkewSeconds: skew, ca, plan: planToJson(prepared.plan) } };
   }
   const applied = await applyPrepared(prepared, host, io);
   ctx.out.note(appliedLine(desired.registry, applied));
   const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
-  const result = { ok: true, registry: desired.registry, ...appliedJson(applied), clockSkewSeconds: skew, warnings };
+  const result = { ok: true, registry: desired.registry, ...appliedJson(applied), clockSkewSeconds: skew, ca, warnings };
   if (credentials) await storeCredentials(ctx, prepared.sessions, joinHosts(prepared.preflight!.resolved), credentials, flags.dockerConfig);
   if (!desired.verify) return { exitCode: ExitCode.ok, document: { ...result, verify: null } };
   const verifyFlags = { ...flags, username, maxClockSkew: String(desired.maxClockSkewSeconds), ...(desired.pushRegistry ? { pushRegistry: desired.pushRegistry } : {}) };
@@ -100,16 +103,21 @@ async function joinDesired(ctx: CommandContext, desired: DesiredState, password:
 async function storeCredentials(ctx: CommandContext, sessions: readonly RuntimeSession[], hostPorts: string[], c: { username: string; password: string }, dockerConfig: string | undefined) {
   const docker = sessions.find((s): s is DockerSession => s.kind === 'docker');
   const ports = credentialCommandPorts(ctx, dockerConfig);
+  const progress = (label: string) => ctx.out.progress(label);
   if (docker === undefined) {
     // No daemon to log in through: the store alone, which the runtimes' files and kubelet's provider name.
     for (const registry of hostPorts) {
-      const r = await storeInHelper(ports, { registry, username: c.username, password: c.password, root: ctx.global.root, dockerConfigDir: ports.dockerConfigDir });
+      const r = await during(progress, `storing the credentials for ${registry} in the regsetup helper`, () =>
+        storeInHelper(ports, { registry, username: c.username, password: c.password, root: ctx.global.root, dockerConfigDir: ports.dockerConfigDir }),
+      );
       ctx.out.note(`credentials of ${c.username} for ${registry} ${r.changed ? 'stored in' : 'already in'} the regsetup helper`);
     }
     return;
   }
   for (const registry of hostPorts) {
-    const r = await loginRegistry({ ...ports, docker: docker.docker }, { registry, username: c.username, password: c.password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
+    const r = await during(progress, `logging in to ${registry} through ${docker.label} and storing the credentials in the regsetup helper`, () =>
+      loginRegistry({ ...ports, docker: docker.docker }, { registry, username: c.username, password: c.password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root }),
+    );
     ctx.out.note(`credentials of ${c.username} for ${registry} stored in the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);
   }
 }

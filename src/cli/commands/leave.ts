@@ -6,6 +6,7 @@ import { rooted } from '../../host/host-path.js';
 import { credentialSourceFor, parseDockerConfig } from '../../core/docker-config.js';
 import { credentialKey, REGSETUP_HELPER } from '../../core/docker-config-edit.js';
 import { ExitCode } from '../../core/errors.js';
+import { during } from '../../core/progress.js';
 import { planToJson, renderPlanDiff } from '../../core/plan-render.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js';
@@ -51,13 +52,14 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
 /** What join stored goes too: the helper's entry and the credHelpers line, while they still name regsetup. */
 async function forgetCredentials(ctx: CommandContext, registries: string[], dockerConfig: string | undefined, other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const ports = credentialCommandPorts(ctx, dockerConfig);
+  const progress = (label: string) => ctx.out.progress(label);
   const path = `${ports.dockerConfigDir}/config.json`;
   for (const hostPort of new Set(registries)) {
     const source = credentialSourceFor(parseDockerConfig(await ports.files.readText(path), path), hostPort);
     if (source.kind === 'helper' && source.via === 'credHelpers' && source.helper === REGSETUP_HELPER) {
-      await logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir });
+      await during(progress, `erasing the credentials for ${hostPort} from the regsetup helper`, () => logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir }));
       ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
-    } else if (other.storeOnly && (await ports.store.erase(credentialKey(hostPort)))) {
+    } else if (other.storeOnly && (await during(progress, `erasing the credentials for ${hostPort} from the regsetup helper`, () => ports.store.erase(credentialKey(hostPort))))) {
       // Stored for containerd or podman only (kubelet's provider, the containers auth file): the secret goes too.
       ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
     }

@@ -1,4 +1,5 @@
 import { ExitCode, usageError } from '../../core/errors.js';
+import { during } from '../../core/progress.js';
 import { loginRegistry } from '../../credentials/login.js';
 import { dockerApi } from '../../host/docker-api.js';
 import { readPassword } from '../../host/secret-input.js';
@@ -19,9 +20,11 @@ export const run: Runner = async (ctx, [registry], opts) => {
   const password = await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
   if (password === undefined) throw usageError('no password given', 'Pipe it into --password-stdin, use --password-file FILE, or set REGSETUP_PASSWORD.');
   const ports = credentialCommandPorts(ctx, flags.dockerConfig);
-  const result = await loginRegistry(
-    { ...ports, docker: dockerApi({ dockerHost: ctx.global.dockerHost }) },
-    { registry: registry!, username: flags.username, password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root },
+  const result = await during((label) => ctx.out.progress(label), `logging in to ${registry!} through dockerd and storing the credentials in the regsetup helper`, () =>
+    loginRegistry(
+      { ...ports, docker: dockerApi({ dockerHost: ctx.global.dockerHost }) },
+      { registry: registry!, username: flags.username!, password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root },
+    ),
   );
   if (result.helper.installed) ctx.out.note(`installed ${result.helper.path} so the docker CLI finds the helper`);
   if (result.removedPlaintext.length > 0) ctx.out.note(`removed the plaintext credentials of ${result.removedPlaintext.join(', ')} from ${result.dockerConfig}`);

@@ -1,5 +1,6 @@
 import { flagsInput, parseDesiredState, type DesiredState, type JoinFlags } from '../../core/desired-state.js';
 import { refused } from '../../core/errors.js';
+import { during } from '../../core/progress.js';
 import { normalizeFingerprint } from '../../core/fingerprint.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { fetchProfile } from '../../preflight/profile.js';
@@ -29,7 +30,7 @@ function given(input: Record<string, unknown>): Record<string, unknown> {
  */
 export async function profileDesired(ctx: CommandContext, registryArg: string, flags: JoinFlags, url: string): Promise<{ desired: DesiredState; input: Record<string, unknown> }> {
   const pins = list(flags.caFingerprint).map(normalizeFingerprint);
-  const profile = await fetchProfile(url, pins, flags.caUrl, { now: Date.now, note: (l) => ctx.out.note(l) });
+  const profile = await during((label) => ctx.out.progress(label), `fetching the profile from ${url}`, () => fetchProfile(url, pins, flags.caUrl, { now: Date.now, note: (l) => ctx.out.note(l) }));
   const hostPort = parseRegistry(registryArg).hostPort;
   if (parseRegistry(String(profile.registry)).hostPort !== hostPort) {
     throw refused('ERR_PROFILE_REGISTRY', `the profile at ${url} is for ${String(profile.registry)}, not ${hostPort}`, 'Check the profile URL; nothing was changed.');

@@ -35,9 +35,6 @@ export async function verifySetup(ctx: CommandContext, registryArg: string, flag
   const registry = parseRegistry(registryArg);
   const pushRegistry = flags.pushRegistry ? parseRegistry(flags.pushRegistry) : registry;
   const maxClockSkewSeconds = parseSeconds(flags.maxClockSkew, '--max-clock-skew');
-  if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(flags.pushRepo)) {
-    throw badInput('ERR_BAD_FLAG', `--push-repo "${flags.pushRepo}" is not a repository name`, 'Use lowercase path components, e.g. regsetup/verify.');
-  }
   const password = knownPassword ?? (await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive)));
   const files = nodeFiles();
   const root = ctx.global.root;

@@ -1,5 +1,6 @@
 import { applyPrepared, prepareJoin, readJournal, type ConvergeHost, type Prepared } from '../../converge/converge.js';
 import { desiredFromFlags, type DesiredState } from '../../core/desired-state.js';
+import { activationDone, doneLine, plannedLine } from '../../core/activation-words.js';
 import { actionDiff } from '../../core/plan-render.js';
 import { planActions } from '../../core/plan-types.js';
 import { realHostPorts } from '../../runtimes/host-ports.js';
@@ -53,7 +54,7 @@ export function planPreview(prepared: Prepared): string[] {
     else lines.push(`# ${action.reason}`, ...actionDiff(action).trimEnd().split('\n').filter((l) => !/^={3,}$|^Index:/.test(l)));
   }
   for (const r of prepared.plan.runtimes) {
-    if (r.activation !== 'none') lines.push(`${r.label}: ${r.activation}${r.activationDetail ? ` (${r.activationDetail})` : ''}, then confirm in \`docker info\``);
+    if (r.activation !== 'none') lines.push(`${plannedLine(r.label, r.activation, r.activationDetail)}, then confirm in \`docker info\``);
     lines.push(...r.warnings.map((w) => `warning: ${w}`));
   }
   if (lines.length === 0) lines.push('nothing to change: the host already has it');
@@ -64,7 +65,7 @@ export function planPreview(prepared: Prepared): string[] {
 export async function applyFix(host: ConvergeHost, prepared: Prepared, note: (line: string) => void): Promise<string[]> {
   const report = await applyPrepared(prepared, host, { yes: true, note });
   const changed = report.changes.filter((c) => c.change !== 'unchanged').map((c) => `${c.change} ${c.path}`);
-  const activated = report.runtimes.filter((r) => r.activated).map((r) => `${r.label} ${r.activation === 'restart' ? 'restarted' : 'reloaded'}; \`docker info\` shows the new settings`);
+  const activated = report.runtimes.filter((r) => r.activated).map((r) => `${doneLine(r.label, activationDone(r.activation, true))}; \`docker info\` shows the new settings`);
   return [...changed, ...activated];
 }
 

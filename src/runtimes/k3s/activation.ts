@@ -7,7 +7,7 @@ import type { K3sSnapshot } from './snapshot.js';
 // (docs.k3s.io/installation/private-registry: "Upon startup, K3s will check to see if
 // registries.yaml exists"), so a changed registries.yaml needs a restart of the agent. The files
 // that hosts.toml only points at (the CA, the client pair) are read by containerd at each pull
-// (containerd docs/hosts.md: updates under the hosts directory need no restart).
+// (containerd's hosts.md: updates under the hosts directory need no restart; docs/host-behaviour.md, containerd).
 
 export interface K3sDecision {
   activation: Activation;
