@@ -3,6 +3,7 @@ import { inspectCredentials, type CredentialsInspection } from '../../credential
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { askYesNo } from '../prompt.js';
 
@@ -28,6 +29,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     return askYesNo(`Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, true);
   };
   const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask });
+  if (result.moved.length > 0 || result.configChanged) ctx.out.markChanged();
   const moves = result.items.filter((i) => i.action === 'move');
   if (result.items.length === 0) ctx.out.report(`no plaintext credentials in ${result.dockerConfig}`);
   else if (flags.dryRun) {
@@ -38,7 +40,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     ctx.out.report(`moved ${result.moved.length} credential(s) into docker-credential-regsetup; ${result.dockerConfig} holds no plaintext for them`);
     result.items.filter((i) => i.action === 'skip').forEach((i) => ctx.out.report(itemLine(i)));
   }
-  ctx.out.document({ ok: true, dryRun: flags.dryRun === true, ...result });
+  emit(ctx.out, 'creds migrate', { ok: true, dryRun: flags.dryRun === true, ...result });
   return ExitCode.ok;
 }
 
@@ -67,7 +69,7 @@ async function runDoctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCo
   const report = await inspectCredentials(ports, ports.dockerConfigDir);
   const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
   doctorLines(report).forEach((l) => ctx.out.report(l));
-  ctx.out.document({ ok, ...report });
+  emit(ctx.out, 'creds doctor', { ok, ...report });
   return ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 

@@ -1,4 +1,5 @@
 import type { ApplyReport } from '../../apply/apply.js';
+import type { planToJson } from '../../core/plan-render.js';
 import type { ConvergeHost, ConvergeIo } from '../../converge/converge.js';
 import { currentIdentity } from '../../host/access-check.js';
 import { operatorLayout } from '../../host/operator-layout.js';
@@ -37,6 +38,16 @@ export function appliedJson(applied: ApplyReport) {
     changes,
     runtimes: applied.runtimes.map((r) => ({ ...r, changes: changes.filter((c) => c.runtime === r.runtime) })),
   };
+}
+
+/** A plan that ran with --dry-run (plan, join --dry-run, leave --dry-run): nothing changed. */
+export const plannedJson = (registry: string, plan: ReturnType<typeof planToJson>) => ({ ok: true as const, registry, dryRun: true as const, changed: false as const, plan });
+
+/** One registry's applied join, as `join --json` reports it (before verification). */
+export function joinedJson(registry: string, applied: ApplyReport, o: { credentialsChanged: boolean; clockSkewSeconds: number | null }) {
+  const files = appliedJson(applied);
+  const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
+  return { ok: true, registry, ...files, changed: files.changed || o.credentialsChanged, clockSkewSeconds: o.clockSkewSeconds, warnings };
 }
 
 export function appliedLine(registry: string, applied: ApplyReport): string {

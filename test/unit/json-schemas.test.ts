@@ -1,0 +1,66 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { specs, type CommandSpec } from '../../src/cli/commands-table.js';
+import { documents, emit } from '../../src/cli/documents/documents.js';
+import { createOutput } from '../../src/cli/output.js';
+import { renderJsonSchemas } from '../../src/docs/json-schemas.js';
+import { jsonDocument } from '../json-documents.js';
+
+// schemas/ is what regsetup ships for engines (Ansible, cloud-init, a DaemonSet) to check its
+// --json documents against: generated from the zod schemas the documents go through.
+
+const capture = (json = true) => {
+  let stdout = '';
+  const out = createOutput(json, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } }, { command: 'status' });
+  return { out, stdout: () => stdout };
+};
+
+/** Every command name a --json run can print a report under: `creds migrate`, `agent status`, … */
+const commandNames = (list: CommandSpec[], prefix: string[] = []): string[] =>
+  list.flatMap((s) => {
+    const path = [...prefix, s.name];
+    if (s.subcommands) return commandNames(s.subcommands, path);
+    const actions = s.namedActions ? (s.argChoices ?? []).map((a) => [...path, a].join(' ')) : [];
+    return [path.join(' '), ...actions];
+  });
+
+describe('schemas/', () => {
+  it('is generated from the code and up to date (npm run docs)', () => {
+    const generated = renderJsonSchemas();
+    expect(readdirSync('schemas').sort()).toEqual(Object.keys(generated).sort());
+    for (const [name, text] of Object.entries(generated)) expect(readFileSync(`schemas/${name}`, 'utf8'), name).toBe(text);
+  });
+
+  it('has a document for every command but completion (it prints a shell script)', () => {
+    expect(commandNames(specs).filter((c) => c !== 'completion').sort()).toEqual(Object.keys(documents).sort());
+  });
+
+  it('ships with the package', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('schemas');
+  });
+});
+
+describe('emit', () => {
+  it('adds the envelope, with changed as the run marked it, and prints what the schema accepts', () => {
+    const quiet = capture();
+    emit(quiet.out, 'status', { ok: true, registries: [], drifted: false });
+    expect(jsonDocument(quiet.stdout())).toEqual({ schemaVersion: 1, command: 'status', changed: false, ok: true, registries: [], drifted: false });
+    const busy = capture();
+    busy.out.markChanged();
+    emit(busy.out, 'status', { ok: true, registries: [], drifted: false });
+    expect(jsonDocument(busy.stdout()).changed).toBe(true);
+  });
+
+  it('refuses a document its schema does not describe, and prints nothing', () => {
+    const c = capture();
+    expect(() => emit(c.out, 'status', { ok: true, registries: [{ registry: 'r.example' }], drifted: false } as never)).toThrow(/joinedAt/);
+    expect(c.stdout()).toBe('');
+  });
+
+  it('prints nothing without --json', () => {
+    const c = capture(false);
+    emit(c.out, 'status', { ok: true, registries: [], drifted: false });
+    expect(c.stdout()).toBe('');
+  });
+});
