@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { specs, type CommandSpec } from '../../src/cli/commands-table.js';
 import { documents, emit } from '../../src/cli/documents/documents.js';
+import { renderError } from '../../src/cli/exit.js';
+import { refused } from '../../src/core/errors.js';
 import { createOutput } from '../../src/cli/output.js';
 import { renderJsonSchemas } from '../../src/docs/json-schemas.js';
 import { jsonDocument } from '../json-documents.js';
@@ -62,5 +64,14 @@ describe('emit', () => {
     const c = capture(false);
     emit(c.out, 'status', { ok: true, registries: [], drifted: false });
     expect(c.stdout()).toBe('');
+  });
+});
+
+describe('an error under --json', () => {
+  it('names the command, and says changed when the run had changed something before it stopped', () => {
+    const c = capture();
+    c.out.markChanged(); // e.g. join --config: the first registry joined, the second refused
+    expect(renderError(refused('ERR_CA_PIN_MISMATCH', 'no CA matches', 'Check the pin.'), c.out)).toBe(4);
+    expect(jsonDocument(c.stdout())).toEqual({ schemaVersion: 1, command: 'status', changed: true, ok: false, error: { code: 'ERR_CA_PIN_MISMATCH', message: 'no CA matches', hint: 'Check the pin.' } });
   });
 });
