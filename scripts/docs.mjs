@@ -13,7 +13,7 @@ const { renderJsonSchemas } = await import(new URL('dist/docs/json-schemas.js', 
 writeFileSync(new URL('docs/errors.md', root), renderErrorReference());
 writeFileSync(new URL('docs/regsetup.1', root), renderManPage(modelOf(describeProgram(version)), version));
 // schemas/ holds exactly the generated files: a document that went away takes its schema along.
-const schemas = renderJsonSchemas();
+const schemas = await renderJsonSchemas();
 mkdirSync(new URL('schemas/', root), { recursive: true });
 for (const name of readdirSync(new URL('schemas/', root))) if (!(name in schemas)) rmSync(new URL(`schemas/${name}`, root));
 for (const [name, text] of Object.entries(schemas)) writeFileSync(new URL(`schemas/${name}`, root), text);

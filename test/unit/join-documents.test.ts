@@ -55,11 +55,11 @@ function lab() {
 const io = { yes: true, note: () => undefined };
 
 /** What a command prints under --json, `changed` marked as the command marks it. */
-function printed(changed: boolean, write: (out: ReturnType<typeof createOutput>) => void) {
+async function printed(changed: boolean, write: (out: ReturnType<typeof createOutput>) => Promise<void>) {
   let stdout = '';
   const out = createOutput(true, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true } });
   if (changed) out.markChanged();
-  write(out);
+  await write(out);
   return jsonDocument(stdout);
 }
 
@@ -75,7 +75,7 @@ describe('join, plan, leave and status --json', () => {
   it('plan: the plan of a first join, nothing changed', async () => {
     const { host } = lab();
     const { plan } = await joinOnce(host, true);
-    const doc = printed(false, (out) => emit(out, 'plan', { ...plannedJson('nexus.example.com', planToJson(plan)), clockSkewSeconds: 0 }));
+    const doc = await printed(false, (out) => emit(out, 'plan', { ...plannedJson('nexus.example.com', planToJson(plan)), clockSkewSeconds: 0 }));
     expect(doc).toMatchObject({ command: 'plan', changed: false, dryRun: true, plan: { operation: 'join', upToDate: false, actions: expect.arrayContaining([expect.objectContaining({ path: DAEMON_JSON, change: 'modified' })]) } });
   });
 
@@ -85,7 +85,7 @@ describe('join, plan, leave and status --json', () => {
     const firstLogin = await login();
     expect(firstLogin).toMatchObject({ stored: true, configChanged: true, helper: { installed: true } });
     const one = joinedJson('nexus.example.com', first.applied!, { credentialsChanged: loginChanged(firstLogin), clockSkewSeconds: 0 });
-    expect(printed(one.changed, (out) => emit(out, 'join', { ...one, verify: null }))).toMatchObject({ command: 'join', changed: true, runtimes: [{ runtime: 'docker', activation: 'reload', activated: true }] });
+    expect(await printed(one.changed, (out) => emit(out, 'join', { ...one, verify: null }))).toMatchObject({ command: 'join', changed: true, runtimes: [{ runtime: 'docker', activation: 'reload', activated: true }] });
 
     const sealed = fs.readFileSync(STORE, 'utf8');
     const again = await joinOnce(host);
@@ -94,7 +94,7 @@ describe('join, plan, leave and status --json', () => {
     expect(fs.readFileSync(STORE, 'utf8')).toBe(sealed); // same nonce: not sealed again
     const two = joinedJson('nexus.example.com', again.applied!, { credentialsChanged: loginChanged(secondLogin), clockSkewSeconds: 0 });
     expect(appliedJson(again.applied!).changed).toBe(false);
-    expect(printed(two.changed, (out) => emit(out, 'join', { ...two, verify: null }))).toMatchObject({ command: 'join', changed: false, changes: expect.arrayContaining([expect.objectContaining({ path: DAEMON_JSON, change: 'unchanged' })]) });
+    expect(await printed(two.changed, (out) => emit(out, 'join', { ...two, verify: null }))).toMatchObject({ command: 'join', changed: false, changes: expect.arrayContaining([expect.objectContaining({ path: DAEMON_JSON, change: 'unchanged' })]) });
   });
 
   it('a new password is a change: stored again', async () => {
@@ -114,11 +114,11 @@ describe('join, plan, leave and status --json', () => {
     await joinOnce(host);
     fs.writeFileSync(DAEMON_JSON, '{\n  "log-driver": "journald"\n}\n');
     const report = await statusReport(host);
-    expect(printed(false, (out) => emit(out, 'status', { ok: !report.drifted, ...report }))).toMatchObject({ command: 'status', changed: false, ok: false, registries: [{ drifted: true, runtimes: [{ runtime: 'docker', drift: [expect.objectContaining({ path: DAEMON_JSON })] }] }] });
+    expect(await printed(false, (out) => emit(out, 'status', { ok: !report.drifted, ...report }))).toMatchObject({ command: 'status', changed: false, ok: false, registries: [{ drifted: true, runtimes: [{ runtime: 'docker', drift: [expect.objectContaining({ path: DAEMON_JSON })] }] }] });
 
     const prepared = await prepareLeave('nexus.example.com', host);
-    expect(printed(false, (out) => emit(out, 'leave', plannedJson('nexus.example.com', planToJson(prepared.plan))))).toMatchObject({ command: 'leave', changed: false, dryRun: true, plan: { operation: 'leave' } });
+    expect(await printed(false, (out) => emit(out, 'leave', plannedJson('nexus.example.com', planToJson(prepared.plan))))).toMatchObject({ command: 'leave', changed: false, dryRun: true, plan: { operation: 'leave' } });
     const files = appliedJson(await applyPrepared(prepared, host, io));
-    expect(printed(files.changed, (out) => emit(out, 'leave', { ok: true, registry: 'nexus.example.com', ...files }))).toMatchObject({ command: 'leave', changed: true, changes: expect.arrayContaining([expect.objectContaining({ change: 'removed' })]) });
+    expect(await printed(files.changed, (out) => emit(out, 'leave', { ok: true, registry: 'nexus.example.com', ...files }))).toMatchObject({ command: 'leave', changed: true, changes: expect.arrayContaining([expect.objectContaining({ change: 'removed' })]) });
   });
 });

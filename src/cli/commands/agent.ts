@@ -95,7 +95,7 @@ async function runAgent(ctx: CommandContext, flags: AgentFlags): Promise<ExitCod
     if (Object.values(status.lastRun?.results ?? {}).includes('repaired')) ctx.out.markChanged();
     for (const f of view.findings()) ctx.out.report(`${f.severity}: ${f.registry ? `${f.registry}: ` : ''}${f.message}`);
     ctx.out.report(agent.healthy() ? `converged: ${agent.file.registries.map((r) => r.registry).join(', ') || 'no registry in the file'}` : 'not converged');
-    emit(ctx.out, 'agent', status);
+    await emit(ctx.out, 'agent', status);
     const first = agent.findings.errors[0];
     if (first === undefined) return ExitCode.ok;
     return first.code === 'DRIFT' ? ExitCode.verifyFailed : first.code === 'ERR_APPLY_ROLLED_BACK' ? ExitCode.rolledBack : first.code.startsWith('ERR_') ? ExitCode.preflightRefused : ExitCode.verifyFailed;
@@ -123,7 +123,7 @@ async function status(ctx: CommandContext, flags: AgentFlags): Promise<ExitCode>
   ctx.out.report(`agent pid ${doc.pid} (${doc.mode}): ${doc.ok ? 'healthy' : 'NOT healthy'}; registries: ${doc.registries.join(', ') || 'none'}`);
   if (doc.lastRun) ctx.out.report(`  last convergence ${doc.lastRun.at} (${doc.lastRun.trigger})`);
   for (const f of doc.findings) ctx.out.report(`  ${f.severity} ${f.code}${f.registry ? ` ${f.registry}` : ''} since ${f.since}: ${f.message}`);
-  emit(ctx.out, 'agent status', doc);
+  await emit(ctx.out, 'agent status', doc);
   return doc.ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 
@@ -146,7 +146,7 @@ async function install(ctx: CommandContext, flags: AgentFlags, action: 'install'
     const r = await uninstallAgent(ports);
     if (r.removed) ctx.out.markChanged();
     ctx.out.report(r.removed ? `removed ${r.path}${r.disabled ? '; the service is stopped and disabled' : ''}` : `${r.path} was not installed`);
-    emit(ctx.out, 'agent uninstall', { ok: true, ...r });
+    await emit(ctx.out, 'agent uninstall', { ok: true, ...r });
     return ExitCode.ok;
   }
   // The unit runs this very install: this Node (never /usr/bin/env node) and this script.
@@ -156,6 +156,6 @@ async function install(ctx: CommandContext, flags: AgentFlags, action: 'install'
   const r = await installAgent(ports, { exec, config, dockerConfigDir: dockerConfigDir(ctx.env) });
   if (r.changed || r.started) ctx.out.markChanged();
   ctx.out.report(`${r.changed ? 'wrote' : 'unchanged:'} ${r.path}${r.enabled ? '; enabled and started (systemctl enable --now)' : '; systemd is not running here: start it with your service manager, or as a plain process: regsetup agent'}`);
-  emit(ctx.out, 'agent install', { ok: true, ...r, exec, config });
+  await emit(ctx.out, 'agent install', { ok: true, ...r, exec, config });
   return ExitCode.ok;
 }

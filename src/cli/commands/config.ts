@@ -13,11 +13,11 @@ export const run: Runner = async (ctx, [fileArg]) => {
   const parsed = parseDesiredFile(text);
   if (!parsed.ok) {
     for (const line of formatProblems(file, parsed.problems)) ctx.out.report(line);
-    emit(ctx.out, 'config validate', { ok: false, file, problems: parsed.problems });
+    await emit(ctx.out, 'config validate', { ok: false, file, problems: parsed.problems });
     return ExitCode.usage;
   }
   const n = parsed.file.registries.length;
   ctx.out.report(`${file}: valid (${n} ${n === 1 ? 'registry' : 'registries'}: ${parsed.file.registries.map((r) => r.registry).join(', ') || 'none'})`);
-  emit(ctx.out, 'config validate', { ok: true, file, registries: parsed.file.registries.map((r) => r.registry), agent: parsed.file.agent });
+  await emit(ctx.out, 'config validate', { ok: true, file, registries: parsed.file.registries.map((r) => r.registry), agent: parsed.file.agent });
   return ExitCode.ok;
 };

@@ -40,7 +40,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     ctx.out.report(`moved ${result.moved.length} credential(s) into docker-credential-regsetup; ${result.dockerConfig} holds no plaintext for them`);
     result.items.filter((i) => i.action === 'skip').forEach((i) => ctx.out.report(itemLine(i)));
   }
-  emit(ctx.out, 'creds migrate', { ok: true, dryRun: flags.dryRun === true, ...result });
+  await emit(ctx.out, 'creds migrate', { ok: true, dryRun: flags.dryRun === true, ...result });
   return ExitCode.ok;
 }
 
@@ -69,7 +69,7 @@ async function runDoctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCo
   const report = await inspectCredentials(ports, ports.dockerConfigDir);
   const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
   doctorLines(report).forEach((l) => ctx.out.report(l));
-  emit(ctx.out, 'creds doctor', { ok, ...report });
+  await emit(ctx.out, 'creds doctor', { ok, ...report });
   return ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 

@@ -109,7 +109,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     }
     const final = after ?? findings;
     const ok = !final.some(isProblem);
-    emit(ctx.out, 'doctor', {
+    await emit(ctx.out, 'doctor', {
       ok,
       findings: findings.map(findingJson),
       ...(fixes.length > 0 ? { fixes: fixes.map(({ key, title, findings: answered, status, detail }) => ({ key, title, findings: answered, status, detail })) } : {}),

@@ -49,7 +49,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
         ctx.out.note(`saved ${desired.registry} in ${file}`);
       }
     }
-    emit(ctx.out, ctx.out.command === 'plan' ? 'plan' : 'join', result.document);
+    await emit(ctx.out, ctx.out.command === 'plan' ? 'plan' : 'join', result.document);
     return result.exitCode;
   } finally {
     await closeHttpAgents();
@@ -71,7 +71,7 @@ async function joinFile(ctx: CommandContext, file: string, flags: Flags) {
     if (exitCode !== ExitCode.ok) break;
   }
   if (desiredFile.registries.length === 0) ctx.out.note(`${file} lists no registry: nothing to join`);
-  emit(ctx.out, 'join', { ok: exitCode === ExitCode.ok, config: file, registries: documents });
+  await emit(ctx.out, 'join', { ok: exitCode === ExitCode.ok, config: file, registries: documents });
   return exitCode;
 }
 

@@ -26,7 +26,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const prepared = await prepareLeave(registry.hostPort, host, runtimes ? { runtimes } : {});
   if (opts.dryRun) {
     ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
-    emit(ctx.out, 'leave', plannedJson(registry.hostPort, planToJson(prepared.plan)));
+    await emit(ctx.out, 'leave', plannedJson(registry.hostPort, planToJson(prepared.plan)));
     return ExitCode.ok;
   }
   const applied = await applyPrepared(prepared, host, io);
@@ -50,7 +50,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     }
   }
   ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
-  emit(ctx.out, 'leave', { ok: true, registry: registry.hostPort, ...files });
+  await emit(ctx.out, 'leave', { ok: true, registry: registry.hostPort, ...files });
   return ExitCode.ok;
 };
 

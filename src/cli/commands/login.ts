@@ -28,6 +28,6 @@ export const run: Runner = async (ctx, [registry], opts) => {
   if (result.helper.installed) ctx.out.note(`installed ${result.helper.path} so the docker CLI finds the helper`);
   if (result.removedPlaintext.length > 0) ctx.out.note(`removed the plaintext credentials of ${result.removedPlaintext.join(', ')} from ${result.dockerConfig}`);
   ctx.out.report(`Login Succeeded: ${result.username}@${result.registry}, ${result.stored ? 'kept' : 'already kept'} by docker-credential-regsetup (${result.backend}); ${result.dockerConfig} sends ${result.registry} to it`);
-  emit(ctx.out, 'login', { ok: true, ...result });
+  await emit(ctx.out, 'login', { ok: true, ...result });
   return ExitCode.ok;
 };

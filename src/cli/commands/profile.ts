@@ -16,7 +16,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   // Printed as written (the input form), once the schema has accepted it.
   const profile = savedEntry(flagsInput(registryArg!, rest), desired) as ProfileInput;
   profileSchema.parse(profile);
-  if (ctx.out.json) emit(ctx.out, 'profile', profile);
+  if (ctx.out.json) await emit(ctx.out, 'profile', profile);
   else ctx.out.report(JSON.stringify(profile, null, 2));
   return ExitCode.ok;
 };

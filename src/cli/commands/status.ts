@@ -17,6 +17,6 @@ export const run: Runner = async (ctx) => {
     for (const w of r.warnings) ctx.out.report(`  warning: ${w}`);
   }
   if (report.drifted) ctx.out.report('Run `regsetup join <registry> …` again to repair, or `regsetup leave <registry>`.');
-  emit(ctx.out, 'status', { ok: !report.drifted, ...report });
+  await emit(ctx.out, 'status', { ok: !report.drifted, ...report });
   return report.drifted ? ExitCode.verifyFailed : ExitCode.ok;
 };

@@ -16,7 +16,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     const sessions = verifySessions(await detectSessions((await hostOf(ctx)).ports), flags.runtime);
     const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), stepProgress(ctx.out));
     ctx.out.report(summaryLine(report));
-    emit(ctx.out, 'verify', report);
+    await emit(ctx.out, 'verify', report);
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
   } finally {
     await closeHttpAgents();
