@@ -43,7 +43,9 @@ export type DocumentBody<C extends DocumentCommand> = WithoutEnvelope<z.input<Aw
  */
 export async function emit<C extends DocumentCommand>(out: Output, command: C, body: DocumentBody<C>): Promise<void> {
   if (!out.json) return;
-  const built = { schemaVersion: SCHEMA_VERSION, command, ...body, changed: out.changed };
+  // `changed` is what the run marked, whatever a part of the body says (join's per-registry one).
+  const { changed: _ignored, ...rest } = body as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-unused-vars
+  const built = { schemaVersion: SCHEMA_VERSION, command, changed: out.changed, ...rest };
   const checked: unknown = (await documentSchema(command)).parse(built);
   out.document(printedAsBuilt.has(command) ? built : checked);
 }
