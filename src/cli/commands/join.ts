@@ -110,14 +110,16 @@ async function storeCredentials(ctx: CommandContext, sessions: readonly RuntimeS
   const docker = sessions.find((s): s is DockerSession => s.kind === 'docker');
   const ports = credentialCommandPorts(ctx, dockerConfig);
   let changed = false;
-  for (const registry of hostPorts) {
-    if (docker === undefined) {
-      // No daemon to log in through: the store alone, which the runtimes' files and kubelet's provider name.
+  if (docker === undefined) {
+    // No daemon to log in through: the store alone, which the runtimes' files and kubelet's provider name.
+    for (const registry of hostPorts) {
       const r = await storeInHelper(ports, { registry, username: c.username, password: c.password, root: ctx.global.root, dockerConfigDir: ports.dockerConfigDir });
       changed ||= r.changed;
       ctx.out.note(`credentials of ${c.username} for ${registry} ${r.changed ? 'stored in' : 'already in'} the regsetup helper`);
-      continue;
     }
+    return changed;
+  }
+  for (const registry of hostPorts) {
     const r = await loginRegistry({ ...ports, docker: docker.docker }, { registry, username: c.username, password: c.password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root });
     changed ||= loginChanged(r);
     ctx.out.note(`credentials of ${c.username} for ${registry} ${r.stored ? 'stored in' : 'already in'} the ${r.backend} helper; ${r.dockerConfig} names docker-credential-regsetup`);
