@@ -1,11 +1,25 @@
+import type { AgentMode } from '../core/desired-file.js';
 import type { Finding } from './findings.js';
+import type { EntryResult } from './reconcile.js';
 
 // The routes of the agent's socket, as plain functions of its state: /healthz, /metrics, /status.
+
+/** What /status answers and `agent status` prints (schemas/agent-status.schema.json). */
+export interface AgentStatus {
+  ok: boolean;
+  pid: number;
+  config: string;
+  mode: AgentMode;
+  intervalSeconds: number;
+  registries: string[];
+  lastRun: { at: string; trigger: string; results: Record<string, EntryResult>; ok: boolean } | null;
+  findings: Finding[];
+}
 
 export interface AgentView {
   healthy(): boolean;
   findings(): Finding[];
-  status(): Record<string, unknown>;
+  status(): AgentStatus;
   metricsText(): Promise<string>;
   metricsContentType: string;
 }

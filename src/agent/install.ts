@@ -13,17 +13,20 @@ export interface InstallPorts {
   root: string;
 }
 
-export async function installAgent(ports: InstallPorts, o: Parameters<typeof renderUnit>[0]): Promise<{ path: string; changed: boolean; enabled: boolean }> {
+/** `started`: systemd runs here and the service was not enabled and active before (enable --now changed that). */
+export async function installAgent(ports: InstallPorts, o: Parameters<typeof renderUnit>[0]): Promise<{ path: string; changed: boolean; enabled: boolean; started: boolean }> {
   const text = renderUnit(o);
   const changed = (await ports.files.readText(UNIT_PATH)) !== text;
   if (changed) {
     await ports.files.mkdirp('/etc/systemd/system', 0o755);
     await ports.files.writeAtomic(UNIT_PATH, text, { mode: 0o644 });
   }
-  if (!systemdRuns(ports.root)) return { path: UNIT_PATH, changed, enabled: false };
+  if (!systemdRuns(ports.root)) return { path: UNIT_PATH, changed, enabled: false, started: false };
+  const up = async (verb: 'is-enabled' | 'is-active') => (await ports.processes.run('systemctl', [verb, '--quiet', 'regsetup-agent.service'], { timeoutMs: 60_000 })).exitCode === 0;
+  const wasUp = (await up('is-enabled')) && (await up('is-active'));
   await systemctl(ports.processes, ['daemon-reload']);
   await systemctl(ports.processes, ['enable', '--now', 'regsetup-agent.service']);
-  return { path: UNIT_PATH, changed, enabled: true };
+  return { path: UNIT_PATH, changed, enabled: true, started: !wasUp };
 }
 
 export async function uninstallAgent(ports: InstallPorts): Promise<{ path: string; removed: boolean; disabled: boolean }> {

@@ -4,7 +4,7 @@ import { credentialKey, REGSETUP_HELPER } from '../core/docker-config-edit.js';
 import type { DesiredState } from '../core/desired-state.js';
 import { joinHosts } from '../core/plan-types.js';
 import type { ConvergeHost } from '../converge/converge.js';
-import { loginRegistry } from '../credentials/login.js';
+import { loginChanged, loginRegistry } from '../credentials/login.js';
 import { readPasswordFile } from '../credentials/password-file.js';
 import { credentialStore } from '../credentials/store.js';
 import { rooted } from '../host/host-path.js';
@@ -50,11 +50,14 @@ export function realReconcilePorts(host: ConvergeHost, log: AgentLog, o: { docke
       },
       store: async (desired, password, sessions) => {
         const docker = sessions.find((s): s is DockerSession => s.kind === 'docker');
-        if (docker === undefined || desired.credentials === undefined) return;
+        if (docker === undefined || desired.credentials === undefined) return false;
+        let changed = false;
         for (const registry of joinHosts(desired)) {
-          await loginRegistry({ files, docker: docker.docker, store, env: host.ports.env, uid: o.uid }, { registry, username: desired.credentials.username, password, dockerConfigDir: o.dockerConfigDir, root: host.ports.root });
+          const r = await loginRegistry({ files, docker: docker.docker, store, env: host.ports.env, uid: o.uid }, { registry, username: desired.credentials.username, password, dockerConfigDir: o.dockerConfigDir, root: host.ports.root });
+          changed ||= loginChanged(r);
           log.log('info', 'credentials stored in the regsetup helper', { registry, username: desired.credentials.username, dockerConfig: configPath });
         }
+        return changed;
       },
     },
   };

@@ -42,7 +42,8 @@ export interface ReconcilePorts {
     password(desired: DesiredState): Promise<string | undefined>;
     /** true when the helper does not hold these yet (a login is due). */
     stale(desired: DesiredState, password: string): Promise<boolean>;
-    store(desired: DesiredState, password: string, sessions: readonly RuntimeSession[]): Promise<void>;
+    /** true when anything was written (the helper's store, config.json, the wrapper on PATH). */
+    store(desired: DesiredState, password: string, sessions: readonly RuntimeSession[]): Promise<boolean>;
   };
 }
 

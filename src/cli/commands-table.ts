@@ -25,6 +25,8 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** The values its one argument takes, when they are a fixed set (completion's shells). */
   argChoices?: readonly string[];
+  /** Its argument names what it does (`agent status`): part of the command's name in its --json document. */
+  namedActions?: boolean;
 }
 
 const { usage, verifyFailed, preflightRefused, rolledBack } = ExitCode;
@@ -164,6 +166,7 @@ export const specs: CommandSpec[] = [
     ],
     exits: { 0: '--once: converged and healthy; otherwise stopped by SIGTERM/SIGINT', [usage]: `${badUsage}; the desired-state file is missing or invalid; another agent runs (its PID named)`, [verifyFailed]: '--once --mode report: drift found (nothing repaired), or a finding is unhealthy', [preflightRefused]: '--once: a registry was refused (malformed file, pin mismatch, flag conflict): nothing changed for it' },
     argChoices: ['status', 'install', 'uninstall'],
+    namedActions: true,
     load: () => import('./commands/agent.js'),
     configure: (c) =>
       c

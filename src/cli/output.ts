@@ -8,6 +8,14 @@ import { startProgress, type Progress } from './progress.js';
  */
 export interface Output {
   readonly json: boolean;
+  /** The command as typed (`join`, `creds migrate`, `agent status`): the documents say which wrote them. */
+  readonly command: string | undefined;
+  /**
+   * Something on the host changed (a file, a stored credential, a daemon's state): the document's
+   * `changed` is true, and so is an error's that stops the run after it.
+   */
+  markChanged(): void;
+  readonly changed: boolean;
   /** Progress and notes: always stderr. */
   note(line: string): void;
   /** The human report: stdout, or stderr under --json. */
@@ -27,14 +35,21 @@ export interface OutputOptions {
   /** stderr when it is a terminal: where spinners may go. */
   progressStream?: NodeJS.WriteStream;
   env?: NodeJS.ProcessEnv;
+  command?: string;
 }
 
 /** A human line as it may be printed: secrets redacted, control characters made visible. */
 export const humanLine = (line: string): string => printable(redact(line));
 
 export function createOutput(json: boolean, streams: Streams = process, options: OutputOptions = {}): Output {
+  let changed = false;
   return {
     json,
+    command: options.command,
+    markChanged: () => void (changed = true),
+    get changed() {
+      return changed;
+    },
     note: (line) => void streams.stderr.write(`${humanLine(line)}\n`),
     report: (line) => void (json ? streams.stderr : streams.stdout).write(`${humanLine(line)}\n`),
     document: (doc) => {

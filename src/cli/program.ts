@@ -6,7 +6,7 @@ import type { CommandContext, GlobalOptions } from './context.js';
 import { exitCodeMeanings } from '../core/exit-codes.js';
 import { dockerHostFlag } from './flag-parsers.js';
 import { HELP_WIDTH, examplesText, exitCodesText } from './help.js';
-import { createOutput } from './output.js';
+import { createOutput, type Output } from './output.js';
 
 export type { Runner } from './context.js';
 
@@ -21,6 +21,8 @@ export interface ProgramIo {
   progressStream?: NodeJS.WriteStream;
   /** Set by the action that ran. */
   result?: Promise<ExitCode>;
+  /** Set by the action that ran: where its error goes, with what it had changed. */
+  output?: Output;
   /** Runs before a command's code is loaded (the permission preflight); throws to refuse. */
   beforeRun?: (path: readonly string[], ctx: CommandContext, opts: Record<string, unknown>) => Promise<void>;
 }
@@ -65,13 +67,15 @@ function addCommand(parent: Command, spec: CommandSpec, io: ProgramIo): void {
     const opts = params[params.length - 2] as Record<string, unknown>;
     const args = params.slice(0, -2).filter((a): a is string => typeof a === 'string');
     const global = globalOptions(command, io.env);
+    const action = spec.namedActions && args[0] !== undefined && spec.argChoices?.includes(args[0]) ? [args[0]] : [];
     const ctx: CommandContext = {
       global,
-      out: createOutput(global.json, io, { progressStream: io.progressStream, env: io.env }),
+      out: createOutput(global.json, io, { progressStream: io.progressStream, env: io.env, command: [...commandPath(command), ...action].join(' ') }),
       interactive: io.isTTY && !global.yes && !global.json,
       stdin: io.stdin,
       env: io.env,
     };
+    io.output = ctx.out;
     await io.beforeRun?.(commandPath(command), ctx, opts);
     const { run } = await load();
     io.result = run(ctx, args, opts);

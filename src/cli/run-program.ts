@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.js';
 import { printableJson, redact } from '../core/redact.js';
 import { protocolEntries, specAt } from './commands-table.js';
-import { renderError } from './exit.js';
+import { errorJson, renderError } from './exit.js';
 import { createOutput, humanLine } from './output.js';
 import { buildProgram, type ProgramIo } from './program.js';
 
@@ -23,7 +23,10 @@ function commanderExit(error: CommanderError, io: ProgramIo, argv: string[]): Ex
   const where = `regsetup ${[...knownPath(argv), '--help'].join(' ')}`;
   // Commander quotes the argv it did not like: redact it, and never echo a control sequence.
   const message = redact(error.message.replace(/^error: /, ''));
-  if (argv.includes('--json')) io.stdout.write(`${printableJson(JSON.stringify({ ok: false, error: { code: 'ERR_USAGE', message, hint: `See '${redact(where)}'.` } }))}\n`);
+  if (argv.includes('--json')) {
+    const command = knownPath(argv).join(' ') || undefined;
+    io.stdout.write(`${printableJson(JSON.stringify(errorJson(command, false, { code: 'ERR_USAGE', message, hint: `See '${redact(where)}'.` })))}\n`);
+  }
   io.stderr.write(`regsetup: ${humanLine(message)}\nSee '${humanLine(where)}'.\n`);
   return ExitCode.usage;
 }
@@ -44,6 +47,6 @@ export async function runProgram(argv: string[], io: ProgramIo): Promise<ExitCod
     return programIo.result ? await programIo.result : ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) return commanderExit(error, programIo, argv);
-    return renderError(error, createOutput(argv.includes('--json'), io));
+    return renderError(error, programIo.output ?? createOutput(argv.includes('--json'), io));
   }
 }

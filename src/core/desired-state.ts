@@ -100,9 +100,12 @@ export const registryEntrySchema = withRules(z.strictObject(entryShape));
  * A profile the registry team publishes (`join --profile URL`): a registry entry without
  * credentials, which are each node's own; a `credentials` key is refused as unknown.
  */
-const { credentials: _credentials, ...profileShape } = entryShape; // eslint-disable-line @typescript-eslint/no-unused-vars
+const { credentials: _credentials, ...shapeOfProfile } = entryShape; // eslint-disable-line @typescript-eslint/no-unused-vars
+/** Its fields, for `profile --json`'s document (cli/documents/config-document.ts). */
+export const profileShape = shapeOfProfile;
 export const profileSchema = withRules(z.strictObject(profileShape));
 export type Profile = z.output<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;
 
 export type DesiredState = z.output<typeof registryEntrySchema>;
 export type DesiredStateInput = z.input<typeof registryEntrySchema>;

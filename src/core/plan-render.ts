@@ -50,13 +50,13 @@ const actionJson = (runtime: string) => (action: FileAction) => ({
   kind: action.kind,
   path: action.path,
   reason: action.reason,
-  change: action.kind === 'remove-file' ? 'removed' : action.before === undefined ? 'created' : 'modified',
+  change: (action.kind === 'remove-file' ? 'removed' : action.before === undefined ? 'created' : 'modified') as 'created' | 'modified' | 'removed',
   ...(action.kind === 'write-file' ? { mode: octal(action.mode) } : {}),
   diff: actionDiff(action),
 });
 
 /** The plan as one JSON-ready object (for `plan --json`, `join --dry-run --json`, the agent's log). */
-export function planToJson(plan: Plan): Record<string, unknown> {
+export function planToJson(plan: Plan) {
   return {
     operation: plan.operation,
     registry: plan.registry,

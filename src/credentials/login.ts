@@ -38,15 +38,22 @@ export interface LoginResult {
   /** auths keys whose plaintext was removed. */
   removedPlaintext: string[];
   configChanged: boolean;
+  /** The helper's store was written; false when it already held this user and password. */
+  stored: boolean;
   helper: HelperOnPath;
 }
+
+/** Whether a login changed anything on the host: the store, config.json, or the wrapper on PATH. */
+export const loginChanged = (r: Pick<LoginResult, 'stored' | 'configChanged' | 'helper'>): boolean => r.stored || r.configChanged || r.helper.installed;
 
 /**
  * config.json is read and checked (owner, symlinks, every byte parsed, the edit worked out)
  * before anything else; then the daemon proves the credentials (its TLS, certs.d and insecure
  * rules, Bearer realms); then they go into the helper, are read back, and only then does
  * config.json name the helper and lose its plaintext for that registry. Nothing is stored when
- * any of that refuses, and a failure after the store puts the store back as it was.
+ * any of that refuses, and a failure after the store puts the store back as it was. The same user
+ * and password as the helper holds are not stored again: sealing anew would rewrite the store
+ * (a fresh nonce) on every run of an unchanged join.
  */
 export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promise<LoginResult> {
   const { hostPort } = parseRegistry(input.registry);
@@ -67,11 +74,14 @@ export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promi
   }
   const helper = await ensureHelperOnPath(ports, { root: input.root, dockerConfigDir: input.dockerConfigDir, ...(input.self ? { self: input.self } : {}) });
   let edit: ReturnType<typeof editDockerConfig>;
+  const stored = previous?.Username !== input.username || previous.Secret !== input.password;
   try {
-    await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
-    const back = await ports.store.get(key);
-    if (back?.Secret !== input.password || back.Username !== input.username) {
-      throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+    if (stored) {
+      await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
+      const back = await ports.store.get(key);
+      if (back?.Secret !== input.password || back.Username !== input.username) {
+        throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+      }
     }
     // Someone may have written config.json meanwhile: edit what is there now (checked again).
     const current = (await changedSince(ports.files, file)) ? await readConfigFile(ports.files, input.dockerConfigDir, ports.uid) : file;
@@ -83,7 +93,7 @@ export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promi
   } catch (error) {
     return putBack(ports.store, key, previous, error);
   }
-  return { registry: hostPort, username: input.username, dockerConfig: file.path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, helper };
+  return { registry: hostPort, username: input.username, dockerConfig: file.path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, stored, helper };
 }
 
 /** Undo this login's store after a later step failed: the old credential back, or none. */

@@ -25,6 +25,13 @@ async function candidates(url: URL, caUrl: string | undefined): Promise<string[]
   return probe.chain.filter((c) => c.isCA || c.selfSigned).map((c) => c.pem);
 }
 
+/** What `regsetup profile --json` printed is a profile too: its envelope (schemaVersion, command, changed) is dropped. */
+function withoutEnvelope(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const { schemaVersion, command, changed, ...profile } = value as Record<string, unknown>;
+  return command === 'profile' && typeof schemaVersion === 'number' && typeof changed === 'boolean' ? profile : value;
+}
+
 /** The profile document (validated, in its input form) and the CA that vouched for it. */
 export async function fetchProfile(urlText: string, pins: readonly string[], caUrl: string | undefined, ports: ProfilePorts): Promise<Record<string, unknown>> {
   let url: URL;
@@ -51,6 +58,7 @@ export async function fetchProfile(urlText: string, pins: readonly string[], caU
   } catch (error) {
     throw badInput('ERR_PROFILE_INVALID', `the profile at ${urlText} is not JSON: ${(error as Error).message}`);
   }
+  value = withoutEnvelope(value);
   const parsed = profileSchema.safeParse(value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `profile.${i.path.map(String).join('.')}: ${i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : i.message}`);

@@ -82,7 +82,9 @@ describe('credentials through docker-credential-regsetup (lab, real docker CLI, 
   it('login stores through the helper; docker push and pull work; no plaintext anywhere', async () => {
     const r = await regsetup(['login', group, '--username', 'admin', '--password-stdin', '--json'], { input: `${admin.password}\n`, env });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json).toMatchObject({ ok: true, registry: group, backend: 'file', configChanged: true });
+    expect(r.json).toMatchObject({ command: 'login', changed: true, ok: true, registry: group, backend: 'file', configChanged: true, stored: true });
+    const again = await regsetup(['login', group, '--username', 'admin', '--password-stdin', '--json'], { input: `${admin.password}\n`, env });
+    expect(again.json).toMatchObject({ command: 'login', changed: false, stored: false, configChanged: false, helper: { installed: false } });
     for (const s of secrets) expect(r.stdout + r.stderr).not.toContain(s);
     expect(JSON.parse(await readFile(join(tmp, 'docker', 'config.json'), 'utf8'))).toEqual({ credHelpers: { [group]: 'regsetup' } });
     expect(existsSync(WRAPPER)).toBe(true);
@@ -136,11 +138,12 @@ describe('credentials through docker-credential-regsetup (lab, real docker CLI, 
     expect(noTty.stderr).toContain('ERR_CONFIRMATION_REQUIRED');
     const dry = await regsetup(['creds', 'migrate', '--dry-run', '--json', '--docker-config', old], { env });
     expect(dry.json.items).toEqual([{ authKey: group, registry: group, username: 'admin', action: 'move' }]);
+    expect(dry.json.changed).toBe(false);
     expect(await readFile(join(old, 'config.json'), 'utf8')).toContain(auth);
 
     const r = await regsetup(['creds', 'migrate', '--yes', '--json', '--docker-config', old], { env });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json.moved).toEqual([group]);
+    expect(r.json).toMatchObject({ command: 'creds migrate', changed: true, moved: [group] });
     const after = await readFile(join(old, 'config.json'), 'utf8');
     for (const s of secrets) expect(after).not.toContain(s);
     expect(JSON.parse(after)).toEqual({ auths: {}, credHelpers: { [group]: 'regsetup' } });

@@ -76,7 +76,7 @@ describe('regsetup doctor (lab, real dockerd)', () => {
   it('reports the unknown authority of a registry without its CA, with the fix', async () => {
     const r = await asAdmin([lab.hosts.group]);
     expect(r.exitCode, r.stderr).toBe(3);
-    expect(r.json.ok).toBe(false);
+    expect(r.json).toMatchObject({ command: 'doctor', changed: false, ok: false });
     expect(byId(r.json, 'tls-unknown-authority')).toMatchObject({ severity: 'error', registry: lab.hosts.group, fixable: true });
     expect(byId(r.json, 'tls-unknown-authority')!.fix).toContain(`${CERTS_D}/${lab.hosts.group}/ca.crt`);
     expect(existsSync(`${CERTS_D}/${lab.hosts.group}`)).toBe(false); // reported, not fixed
@@ -133,7 +133,7 @@ describe('regsetup doctor (lab, real dockerd)', () => {
     expect((await daemonRegistryConfig()).mirrors.map((m) => m.replace(/\/$/, ''))).not.toContain(mirror);
     const r = await doctor([lab.hosts.group, '--fix', '--yes', '--ca-url', lab.caUrl, '--ca-fingerprint', lab.caFingerprint, '--username', 'admin', '--password-stdin'], { input: `${admin().password}\n` });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json.ok).toBe(true);
+    expect(r.json).toMatchObject({ command: 'doctor', changed: true, ok: true });
     expect(errors(r.json).map((f) => f.id).sort()).toEqual(['daemon-not-reloaded', 'tls-unknown-authority']);
     expect(r.json.fixes.map((f: { key: string; status: string }) => [f.key, f.status])).toEqual(
       expect.arrayContaining([['reload', 'applied'], [`ca:${lab.hosts.group}`, 'applied']]),
@@ -158,6 +158,7 @@ describe('regsetup doctor (lab, real dockerd)', () => {
   it('under --fix --yes leaves an unpinned CA alone and says how to pin it', async () => {
     const r = await doctor([lab.hosts.group, '--fix', '--yes', '--ca-url', lab.caUrl]);
     expect(r.exitCode).toBe(3);
+    expect(r.json.changed).toBe(false); // the one fix was not applied
     expect(r.json.fixes[0]).toMatchObject({ key: `ca:${lab.hosts.group}`, status: 'skipped' });
     expect(r.json.fixes[0].detail[0]).toContain(`--ca-fingerprint ${lab.caFingerprint}`);
     expect(existsSync(`${CERTS_D}/${lab.hosts.group}/ca.crt`)).toBe(false);

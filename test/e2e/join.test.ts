@@ -158,6 +158,18 @@ describe('regsetup join / leave / status (lab, real dockerd)', () => {
     expect(await daemonEventsBetween(since - 1000, Date.now())).not.toContain('reload');
   });
 
+  it('a second join with the same credentials reports changed: false and does not seal the store again', async () => {
+    const store = join(tmp, 'store', 'credentials.json');
+    const config = join(tmp, 'docker', 'config.json');
+    const [sealed, names] = [readFileSync(store, 'utf8'), readFileSync(config, 'utf8')];
+    const r = await regsetup([...joinArgs(), '--no-verify', '--username', 'admin', '--password-stdin'], { input: asAdmin.input(), env: credEnv });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ schemaVersion: 1, command: 'join', changed: false, runtimes: [{ runtime: 'docker', activated: false }] });
+    expect(r.stderr).toContain(`credentials of admin for ${lab.hosts.group} already in the `);
+    expect(readFileSync(store, 'utf8')).toBe(sealed); // a new seal would have a new nonce
+    expect(readFileSync(config, 'utf8')).toBe(names);
+  });
+
   it('status lists the registry as joined, and shows drift after a hand edit', async () => {
     const ok = await regsetup(['status', '--json']);
     expect(ok.exitCode).toBe(0);

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeRegistry, makeTestPki } from '../fakes/fake-registry.js';
+import { jsonDocument } from '../json-documents.js';
 
 const bin = fileURLToPath(new URL('../../bin/regsetup', import.meta.url));
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/k3s/${name}`, import.meta.url), 'utf8');
@@ -28,7 +29,7 @@ const write = (path: string, text: string | Buffer) => {
 
 async function regsetup(...args: string[]) {
   const r = await execa(process.execPath, [bin, ...args, '--root', root], { reject: false, env: { REGSETUP_DEBUG: '' }, input: '', timeout: 60_000 });
-  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json: args.includes('--json') ? JSON.parse(r.stdout) : undefined };
+  return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr, json: args.includes('--json') ? jsonDocument(r.stdout) : undefined };
 }
 
 const join_ = (...extra: string[]) => regsetup('join', hostPort, '--runtime', 'k3s', '--ca-file', '/ca.pem', '--mirror', 'https://mirror.example.com', '--no-verify', '--yes', '--json', ...extra);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonDocument, schemaFiles } from '../json-documents.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8')) as { version: string };
@@ -44,8 +45,8 @@ describe('the npm package', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('ships bin, the built dist, LICENSE and README; no maps, no sources, no single executable', () => {
-    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/regsetup', 'bin/docker-credential-regsetup', 'dist/cli/main.js', 'dist/cli/credential-helper-main.js']) {
+  it('ships bin, the built dist, the JSON schemas, LICENSE and README; no maps, no sources, no single executable', () => {
+    for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/regsetup', 'bin/docker-credential-regsetup', 'dist/cli/main.js', 'dist/cli/credential-helper-main.js', ...schemaFiles().map((s) => `schemas/${s}`)]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/sea') || f.startsWith('scripts/'))).toEqual([]);
@@ -57,7 +58,7 @@ describe('the npm package', () => {
     expect((await run('regsetup', ['--help'])).stdout).toMatch(/^Usage: regsetup /);
     const status = await run('regsetup', ['status', '--root', join(dir, 'empty-root'), '--json']);
     expect(status.exitCode, status.stderr).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, registries: [] });
+    expect(jsonDocument(status.stdout)).toMatchObject({ schemaVersion: 1, command: 'status', changed: false, ok: true, registries: [] });
     expect(await run('docker-credential-regsetup', ['version'])).toMatchObject({ exitCode: 0, stdout: `docker-credential-regsetup (regsetup) ${version}` });
   });
 

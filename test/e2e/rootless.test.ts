@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffManifests, manifest, restoreSnapshot, saveSnapshot, type Entry } from './helpers/host-snapshot.js';
+import { validateDocument } from '../json-documents.js';
 import { regsetup } from './helpers/cli.js';
 import { daemonJsonPath, daemonRegistryConfig, dockerBin, labUser, loadLab, normalizeMirror, sleep, type DaemonRegistryConfig, type LabInfo, type LabRootless } from './helpers/lab.js';
 
@@ -70,7 +71,11 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     }
     return { exitCode: r.exitCode ?? -1, stdout, stderr: String(r.stderr ?? ''), json };
   }
-  const regsetupAsUser = (args: string[], input = '') => asUser([process.execPath, bin, ...args], input);
+  const regsetupAsUser = async (args: string[], input = '') => {
+    const r = await asUser([process.execPath, bin, ...args], input);
+    if (args.includes('--json') && r.json !== undefined) validateDocument(r.json);
+    return r;
+  };
   const dockerAsUser = (...args: string[]) => asUser([dockerBin, '-H', rl.dockerHost, ...args]);
   const rootlessMirrors = async () => {
     const r = await dockerAsUser('info', '--format', '{{json .RegistryConfig.Mirrors}}');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonDocument } from '../json-documents.js';
 import { seaPath } from './helpers/sea.js';
 
 const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -77,7 +78,7 @@ describe('the single executable, with no Node and no node_modules around', () =>
     await writeFile(join(root, 'etc/docker/daemon.json'), '{\n  "registry-mirrors": ["https://nexus.example.com"],\n  "debug": true\n}\n');
     const ok = await run(bin, ['status', '--root', root, '--json']);
     expect(ok.exitCode, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, registries: [{ registry: 'nexus.example.com', drifted: false }] });
+    expect(jsonDocument(ok.stdout)).toMatchObject({ ok: true, registries: [{ registry: 'nexus.example.com', drifted: false }] });
 
     await writeFile(join(root, 'etc/docker/daemon.json'), '{\n  "debug": true\n}\n');
     const drifted = await run(bin, ['status', '--root', root]);
@@ -89,7 +90,7 @@ describe('the single executable, with no Node and no node_modules around', () =>
     const args = ['login', 'nexus.example.com', '--username', 'ci', '--password-stdin', '--root', join(dir, 'tree'), '--docker-host', `unix://${join(dir, 'no-docker.sock')}`, '--json'];
     const input = 'not-a-real-password\n';
     const sea = await run(bin, args, { input });
-    expect(JSON.parse(sea.stdout).error, sea.stderr).toMatchObject({ code: 'ERR_DOCKER_UNREACHABLE' });
+    expect(jsonDocument(sea.stdout).error, sea.stderr).toMatchObject({ code: 'ERR_DOCKER_UNREACHABLE' });
     expect(sea.stderr).not.toMatch(/\n\s+at /);
     expect(sea.stdout + sea.stderr).not.toContain('not-a-real-password');
     const npm = await execa(process.execPath, [fileURLToPath(new URL('../../bin/regsetup', import.meta.url)), ...args], { input, env: env(), extendEnv: false, reject: false });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonDocument } from '../json-documents.js';
 import { bin, ensureBuilt } from './helpers/built-cli.js';
 
 // The real CLI, as systemd would start it, on a scratch root: no daemon is needed for these.
@@ -36,7 +37,8 @@ describe('regsetup agent (the built CLI)', () => {
     await writeFile(join(root, 'etc/regsetup/regsetup.yaml'), 'version: 1\nregistries:\n  - registry: 127.0.0.1:9\n    credentials: {username: ci, passwordFile: /etc/regsetup/pw}\n');
     const r = await cli(['agent', '--once', '--json']);
     expect(r.exitCode).toBe(4);
-    expect(JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n{') + 1))).toMatchObject({ ok: false, findings: [expect.objectContaining({ code: 'ERR_PASSWORD_FILE_TOO_OPEN' })] });
+    // stdout is the one document (the log lines go to stderr under --json).
+    expect(jsonDocument(r.stdout)).toMatchObject({ command: 'agent', changed: false, ok: false, findings: [expect.objectContaining({ code: 'ERR_PASSWORD_FILE_TOO_OPEN' })] });
     expect(r.stdout + r.stderr).not.toContain('hunter2-secret');
   });
 
@@ -51,7 +53,7 @@ describe('regsetup agent (the built CLI)', () => {
         const s = await cli(['agent', 'status', '--json']);
         return s.exitCode === 0 ? s : undefined;
       });
-      expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, pid: agent.pid, registries: [] });
+      expect(jsonDocument(status.stdout)).toMatchObject({ command: 'agent status', changed: false, ok: true, pid: agent.pid, registries: [] });
       expect(((await import('node:fs')).statSync(join(root, 'run/regsetup/agent.sock')).mode & 0o777).toString(8)).toBe('660');
 
       const second = await cli(['agent']);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { jsonDocument } from '../json-documents.js';
 
 async function cli(...argv: string[]) {
   let stdout = '';
@@ -53,7 +54,10 @@ describe('regsetup CLI', () => {
 
   it('puts exactly one JSON document on stdout under --json', async () => {
     const { stdout, stderr } = await cli('agent', '--root', '/nonexistent-regsetup-test-root', '--json');
-    expect(JSON.parse(stdout)).toEqual({
+    expect(jsonDocument(stdout)).toEqual({
+      schemaVersion: 1,
+      command: 'agent',
+      changed: false,
       ok: false,
       error: { code: 'ERR_CONFIG_MISSING', message: expect.stringContaining('regsetup.yaml'), hint: expect.any(String) },
     });
@@ -63,7 +67,7 @@ describe('regsetup CLI', () => {
   it('never echoes a password given on the command line', async () => {
     const { stdout, stderr } = await cli('login', 'r.example', '--password', 'hunter22', '--json');
     expect(stdout + stderr).not.toContain('hunter22');
-    expect(JSON.parse(stdout).error.hint).toContain('--password-stdin');
+    expect(jsonDocument(stdout).error.hint).toContain('--password-stdin');
   });
 
   it.each([

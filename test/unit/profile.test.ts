@@ -7,6 +7,7 @@ import { closeHttpAgents } from '../../src/host/http.js';
 import { certInfo } from '../../src/host/tls.js';
 import { fetchProfile } from '../../src/preflight/profile.js';
 import { makeTestPki, type TestPki } from '../fakes/fake-registry.js';
+import { jsonDocument } from '../json-documents.js';
 
 let pki: TestPki;
 let server: Server;
@@ -42,6 +43,14 @@ describe('profiles', () => {
     profile = JSON.parse(stdout);
     expect(profile).toEqual({ registry: 'nexus.example.com', pushRegistry: 'nexus.example.com:8083', mirrorFor: ['ghcr.io=https://nexus.example.com:8084'], ca: { url: 'https://nexus.example.com/ca.crt' }, runtimes: ['docker'] });
     expect(await fetchProfile(`${base}/regsetup.json`, [certInfo(pki.ca).fingerprint256], `${base}/ca.crt`, ports)).toEqual(profile);
+  });
+
+  it('`profile --json` prints the envelope and the profile; published as it is, join takes it without the envelope', async () => {
+    const { code, stdout } = await cli('profile', 'nexus.example.com', '--runtime', 'docker', '--json');
+    expect(code).toBe(0);
+    profile = jsonDocument(stdout);
+    expect(profile).toEqual({ schemaVersion: 1, command: 'profile', changed: false, registry: 'nexus.example.com', runtimes: ['docker'] });
+    expect(await fetchProfile(`${base}/regsetup.json`, [certInfo(pki.ca).fingerprint256], `${base}/ca.crt`, ports)).toEqual({ registry: 'nexus.example.com', runtimes: ['docker'] });
   });
 
   it('is trusted only through the pinned CA', async () => {

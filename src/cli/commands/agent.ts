@@ -15,7 +15,11 @@ import { resolveHostPath, rooted } from '../../host/host-path.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { processes } from '../../host/processes.js';
 import { watchPaths } from '../../host/watch.js';
+import * as z from 'zod';
+import type { ReconcilePorts } from '../../agent/reconcile.js';
 import type { CommandContext, Runner } from '../context.js';
+import { agentStatusSchema } from '../documents/agent-document.js';
+import { emit } from '../documents/documents.js';
 import { hostOf } from './io.js';
 
 interface AgentFlags {
@@ -57,7 +61,8 @@ function overrides(flags: AgentFlags) {
 async function runAgent(ctx: CommandContext, flags: AgentFlags): Promise<ExitCode> {
   const host = await hostOf(ctx);
   const human = !ctx.global.json && Boolean((process.stdout as { isTTY?: boolean }).isTTY);
-  const log = createLog(process.stdout, { human, debug: Boolean(ctx.env.REGSETUP_DEBUG) });
+  // Under --json stdout carries the one document: the log lines go to stderr then.
+  const log = createLog(ctx.global.json ? process.stderr : process.stdout, { human, debug: Boolean(ctx.env.REGSETUP_DEBUG) });
   // Settings that the wiring needs before the agent exists (a missing or invalid file: exit 2 before anything is touched).
   const preload = (await readDesiredFile(rooted(nodeFiles(), ctx.global.root), flags.config)).agent;
   return asSingleInstance(ctx.global.root, async () => {
@@ -65,7 +70,7 @@ async function runAgent(ctx: CommandContext, flags: AgentFlags): Promise<ExitCod
     const agent = new Agent({
       host,
       log,
-      ports: realReconcilePorts(host, log, { dockerConfigDir: dockerDir, uid: process.getuid?.() ?? 0 }),
+      ports: markingStores(ctx, realReconcilePorts(host, log, { dockerConfigDir: dockerDir, uid: process.getuid?.() ?? 0 })),
       timers: realTimers,
       desiredFilePath: flags.config,
       overrides: overrides(flags),
@@ -80,13 +85,27 @@ async function runAgent(ctx: CommandContext, flags: AgentFlags): Promise<ExitCod
       await closeHttpAgents();
     }
     const view = agent.view();
+    const status = view.status();
+    if (Object.values(status.lastRun?.results ?? {}).includes('repaired')) ctx.out.markChanged();
     for (const f of view.findings()) ctx.out.report(`${f.severity}: ${f.registry ? `${f.registry}: ` : ''}${f.message}`);
     ctx.out.report(agent.healthy() ? `converged: ${agent.file.registries.map((r) => r.registry).join(', ') || 'no registry in the file'}` : 'not converged');
-    ctx.out.document(view.status());
+    await emit(ctx.out, 'agent', status);
     const first = agent.findings.errors[0];
     if (first === undefined) return ExitCode.ok;
     return first.code === 'DRIFT' ? ExitCode.verifyFailed : first.code === 'ERR_APPLY_ROLLED_BACK' ? ExitCode.rolledBack : first.code.startsWith('ERR_') ? ExitCode.preflightRefused : ExitCode.verifyFailed;
   });
+}
+
+/** A credentials port that marks the run as a change when it stored something (`agent --once --json`'s `changed`). */
+function markingStores<P extends Pick<ReconcilePorts, 'credentials'>>(ctx: CommandContext, ports: P): P {
+  const credentials = ports.credentials;
+  if (credentials === undefined) return ports;
+  const store: typeof credentials.store = async (...args) => {
+    const stored = await credentials.store(...args);
+    if (stored) ctx.out.markChanged();
+    return stored;
+  };
+  return { ...ports, credentials: { ...credentials, store } };
 }
 
 /** `agent status`: ask the running agent over its socket. */
@@ -94,20 +113,34 @@ async function status(ctx: CommandContext, flags: AgentFlags): Promise<ExitCode>
   const socket = resolveHostPath(ctx.global.root, flags.socket ?? '/run/regsetup/agent.sock');
   const answer = await getOverSocket(socket, '/status');
   if (answer === undefined) throw refused('ERR_AGENT_NOT_RUNNING', `no regsetup agent answers on ${socket}`, 'Start it (`regsetup agent`, or `systemctl start regsetup-agent`).');
-  const doc = JSON.parse(answer.body) as { ok: boolean; pid: number; mode: string; registries: string[]; lastRun: { at: string; trigger: string } | null; findings: Array<{ severity: string; code: string; registry?: string; message: string; since: string }> };
+  const doc = parseAnswer(answer.body, socket);
   ctx.out.report(`agent pid ${doc.pid} (${doc.mode}): ${doc.ok ? 'healthy' : 'NOT healthy'}; registries: ${doc.registries.join(', ') || 'none'}`);
   if (doc.lastRun) ctx.out.report(`  last convergence ${doc.lastRun.at} (${doc.lastRun.trigger})`);
   for (const f of doc.findings) ctx.out.report(`  ${f.severity} ${f.code}${f.registry ? ` ${f.registry}` : ''} since ${f.since}: ${f.message}`);
-  ctx.out.document(doc);
+  await emit(ctx.out, 'agent status', doc);
   return doc.ok ? ExitCode.ok : ExitCode.verifyFailed;
+}
+
+/** The agent's answer, as its schema says (an agent of another version may answer otherwise). */
+function parseAnswer(body: string, socket: string) {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    value = undefined;
+  }
+  const parsed = agentStatusSchema.safeParse(value);
+  if (!parsed.success) throw refused('ERR_AGENT_ANSWER', `the agent on ${socket} answered /status with something that is not its status: ${z.prettifyError(parsed.error).split('\n')[0]}`, 'Restart it with this regsetup (`systemctl restart regsetup-agent`): it may be another version.');
+  return parsed.data;
 }
 
 async function install(ctx: CommandContext, flags: AgentFlags, action: 'install' | 'uninstall'): Promise<ExitCode> {
   const ports = { files: rooted(nodeFiles(), ctx.global.root), processes, root: ctx.global.root };
   if (action === 'uninstall') {
     const r = await uninstallAgent(ports);
+    if (r.removed) ctx.out.markChanged();
     ctx.out.report(r.removed ? `removed ${r.path}${r.disabled ? '; the service is stopped and disabled' : ''}` : `${r.path} was not installed`);
-    ctx.out.document({ ok: true, ...r });
+    await emit(ctx.out, 'agent uninstall', { ok: true, ...r });
     return ExitCode.ok;
   }
   // The unit runs this very install: this Node (never /usr/bin/env node) and this script.
@@ -115,7 +148,8 @@ async function install(ctx: CommandContext, flags: AgentFlags, action: 'install'
   const exec = process.argv[1] && process.argv[1] !== process.execPath ? [process.execPath, '--max-semi-space-size=1', process.argv[1]] : [process.execPath];
   const config = flags.config ?? DEFAULT_DESIRED_FILE;
   const r = await installAgent(ports, { exec, config, dockerConfigDir: dockerConfigDir(ctx.env) });
+  if (r.changed || r.started) ctx.out.markChanged();
   ctx.out.report(`${r.changed ? 'wrote' : 'unchanged:'} ${r.path}${r.enabled ? '; enabled and started (systemctl enable --now)' : '; systemd is not running here: start it with your service manager, or as a plain process: regsetup agent'}`);
-  ctx.out.document({ ok: true, ...r, exec, config });
+  await emit(ctx.out, 'agent install', { ok: true, ...r, exec, config });
   return ExitCode.ok;
 }

@@ -3,6 +3,7 @@ import { ExitCode, usageError } from '../../core/errors.js';
 import { nodeFiles } from '../../host/files.js';
 import { rooted } from '../../host/host-path.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 
 /** `regsetup config validate [FILE]`: every problem of the desired-state file as FILE:LINE:COLUMN: message. */
 export const run: Runner = async (ctx, [fileArg]) => {
@@ -12,11 +13,11 @@ export const run: Runner = async (ctx, [fileArg]) => {
   const parsed = parseDesiredFile(text);
   if (!parsed.ok) {
     for (const line of formatProblems(file, parsed.problems)) ctx.out.report(line);
-    ctx.out.document({ ok: false, file, problems: parsed.problems });
+    await emit(ctx.out, 'config validate', { ok: false, file, problems: parsed.problems });
     return ExitCode.usage;
   }
   const n = parsed.file.registries.length;
   ctx.out.report(`${file}: valid (${n} ${n === 1 ? 'registry' : 'registries'}: ${parsed.file.registries.map((r) => r.registry).join(', ') || 'none'})`);
-  ctx.out.document({ ok: true, file, registries: parsed.file.registries.map((r) => r.registry), agent: parsed.file.agent });
+  await emit(ctx.out, 'config validate', { ok: true, file, registries: parsed.file.registries.map((r) => r.registry), agent: parsed.file.agent });
   return ExitCode.ok;
 };

@@ -4,6 +4,7 @@ import { inspectCredentials, type CredentialsInspection } from '../../credential
 import { migrateCredentials, type MigrationItem } from '../../credentials/migrate.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { askYesNo } from '../prompt.js';
 
@@ -36,6 +37,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     return askYesNo(`Move ${items.filter((i) => i.action === 'move').length} credential(s) out of plaintext?`, true);
   };
   const result = await migrateCredentials(ports, { dockerConfigDir: ports.dockerConfigDir, dryRun: flags.dryRun === true, confirm: ask }).finally(() => moving?.done());
+  if (result.moved.length > 0 || result.configChanged) ctx.out.markChanged();
   const moves = result.items.filter((i) => i.action === 'move');
   if (result.items.length === 0) ctx.out.report(`no plaintext credentials in ${result.dockerConfig}`);
   else if (flags.dryRun) {
@@ -46,7 +48,7 @@ async function runMigrate(ctx: CommandContext, flags: CredsFlags): Promise<ExitC
     ctx.out.report(`moved ${result.moved.length} credential(s) into docker-credential-regsetup; ${result.dockerConfig} holds no plaintext for them`);
     result.items.filter((i) => i.action === 'skip').forEach((i) => ctx.out.report(itemLine(i)));
   }
-  ctx.out.document({ ok: true, dryRun: flags.dryRun === true, ...result });
+  await emit(ctx.out, 'creds migrate', { ok: true, dryRun: flags.dryRun === true, ...result });
   return ExitCode.ok;
 }
 
@@ -75,7 +77,7 @@ async function runDoctor(ctx: CommandContext, flags: CredsFlags): Promise<ExitCo
   const report = await during((label) => ctx.out.progress(label), 'trying each credential helper (store, get, erase)', () => inspectCredentials(ports, ports.dockerConfigDir));
   const ok = report.configError === undefined && report.plaintext.length === 0 && report.registries.every((r) => r.ok);
   doctorLines(report).forEach((l) => ctx.out.report(l));
-  ctx.out.document({ ok, ...report });
+  await emit(ctx.out, 'creds doctor', { ok, ...report });
   return ok ? ExitCode.ok : ExitCode.verifyFailed;
 }
 

@@ -17,6 +17,7 @@ import { findingJson, isProblem, type Finding, type Target } from '../../doctor/
 import { walkFixes, type FixOutcome } from '../../doctor/walk.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { credentialCommandPorts } from './credential-ports.js';
 import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 import { detectSessions } from '../../runtimes/registry.js';
@@ -94,6 +95,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
       const ask = ctx.interactive ? (message: string) => askYesNo(message) : undefined;
       fixes = await walkFixes(findings, { ...(ask ? { ask } : {}), applyAll: !ask, note: (l) => ctx.out.note(l), progress: (label) => ctx.out.progress(label) });
       if (fixes.some((x) => x.status === 'applied')) {
+        ctx.out.markChanged();
         ctx.out.note('');
         ctx.out.note('doctor: checking again');
         after = await check(ctx, p, discover, flags.hubImage, checksOf(findings));
@@ -107,7 +109,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     }
     const final = after ?? findings;
     const ok = !final.some(isProblem);
-    ctx.out.document({
+    await emit(ctx.out, 'doctor', {
       ok,
       findings: findings.map(findingJson),
       ...(fixes.length > 0 ? { fixes: fixes.map(({ key, title, findings: answered, status, detail }) => ({ key, title, findings: answered, status, detail })) } : {}),

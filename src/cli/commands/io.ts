@@ -1,4 +1,6 @@
+import type { caDecisionJson } from '../../preflight/ca.js';
 import type { ApplyReport } from '../../apply/apply.js';
+import type { planToJson } from '../../core/plan-render.js';
 import type { ConvergeHost, ConvergeIo } from '../../converge/converge.js';
 import { activationDone, doneLine } from '../../core/activation-words.js';
 import { currentIdentity } from '../../host/access-check.js';
@@ -43,6 +45,16 @@ export function appliedJson(applied: ApplyReport) {
     changes,
     runtimes: applied.runtimes.map((r) => ({ ...r, done: activationDone(r.activation, r.activated), changes: changes.filter((c) => c.runtime === r.runtime) })),
   };
+}
+
+/** A plan that ran with --dry-run (plan, join --dry-run, leave --dry-run): nothing changed. */
+export const plannedJson = (registry: string, plan: ReturnType<typeof planToJson>) => ({ ok: true as const, registry, dryRun: true as const, changed: false as const, plan });
+
+/** One registry's applied join, as `join --json` reports it (before verification). */
+export function joinedJson(registry: string, applied: ApplyReport, o: { credentialsChanged: boolean; clockSkewSeconds: number | null; ca: ReturnType<typeof caDecisionJson> }) {
+  const files = appliedJson(applied);
+  const warnings = [...applied.plan.warnings, ...applied.plan.runtimes.flatMap((r) => r.warnings)];
+  return { ok: true, registry, ...files, changed: files.changed || o.credentialsChanged, clockSkewSeconds: o.clockSkewSeconds, ca: o.ca, warnings };
 }
 
 export function appliedLine(registry: string, applied: ApplyReport): string {

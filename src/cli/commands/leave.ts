@@ -13,8 +13,9 @@ import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js
 import { logoutRegistry } from '../../credentials/login.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { credentialCommandPorts } from './credential-ports.js';
-import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
+import { appliedJson, appliedLine, hostOf, operatorIo, plannedJson } from './io.js';
 
 /** `regsetup leave`: undo exactly what join recorded for a registry, in every runtime, keep what was there before. */
 export const run: Runner = async (ctx, [registryArg], opts) => {
@@ -26,10 +27,12 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   const prepared = await prepareLeave(registry.hostPort, host, runtimes ? { runtimes } : {});
   if (opts.dryRun) {
     ctx.out.report(renderPlanDiff(prepared.plan).trimEnd());
-    ctx.out.document({ ok: true, registry: registry.hostPort, dryRun: true, changed: false, plan: planToJson(prepared.plan) });
+    await emit(ctx.out, 'leave', plannedJson(registry.hostPort, planToJson(prepared.plan)));
     return ExitCode.ok;
   }
   const applied = await applyPrepared(prepared, host, io);
+  const files = appliedJson(applied);
+  if (files.changed) ctx.out.markChanged();
   const forgotten = applied.plan.journal?.op === 'forget';
   if (entry && forgotten) {
     // The containers auth files that name the helper (podman's record keeps its path).
@@ -42,10 +45,13 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   }
   if (opts.save) {
     const file = (opts.config as string | undefined) ?? DEFAULT_DESIRED_FILE;
-    if (await unsaveRegistry(rooted(nodeFiles(), ctx.global.root), file, registry.hostPort)) ctx.out.note(`removed ${registry.hostPort} from ${file}`);
+    if (await unsaveRegistry(rooted(nodeFiles(), ctx.global.root), file, registry.hostPort)) {
+      ctx.out.markChanged();
+      ctx.out.note(`removed ${registry.hostPort} from ${file}`);
+    }
   }
   ctx.out.report(`${appliedLine(registry.hostPort, applied).replace(/already up to date$/, 'no file changed')}; left`);
-  ctx.out.document({ ok: true, registry: registry.hostPort, ...appliedJson(applied) });
+  await emit(ctx.out, 'leave', { ok: true, registry: registry.hostPort, ...files });
   return ExitCode.ok;
 };
 
@@ -57,13 +63,18 @@ async function forgetCredentials(ctx: CommandContext, registries: string[], dock
   for (const hostPort of new Set(registries)) {
     const source = credentialSourceFor(parseDockerConfig(await ports.files.readText(path), path), hostPort);
     if (source.kind === 'helper' && source.via === 'credHelpers' && source.helper === REGSETUP_HELPER) {
-      await during(progress, `erasing the credentials for ${hostPort} from the regsetup helper`, () => logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir }));
+      const r = await during(progress, `erasing the credentials for ${hostPort} from the regsetup helper`, () => logoutRegistry(ports, { registry: hostPort, dockerConfigDir: ports.dockerConfigDir }));
+      if (r.erased || r.configChanged) ctx.out.markChanged();
       ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
     } else if (other.storeOnly && (await during(progress, `erasing the credentials for ${hostPort} from the regsetup helper`, () => ports.store.erase(credentialKey(hostPort))))) {
       // Stored for containerd or podman only (kubelet's provider, the containers auth file): the secret goes too.
+      ctx.out.markChanged();
       ctx.out.note(`credentials for ${hostPort} erased from the regsetup helper`);
     }
   }
   const wrapper = await removeHelperWrapperIfUnused(ports.files, other.authFiles);
-  if (wrapper.removed) ctx.out.note(`removed the docker-credential-regsetup wrapper: ${wrapper.reason}`);
+  if (wrapper.removed) {
+    ctx.out.markChanged();
+    ctx.out.note(`removed the docker-credential-regsetup wrapper: ${wrapper.reason}`);
+  }
 }

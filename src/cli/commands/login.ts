@@ -1,10 +1,11 @@
 import { ExitCode, usageError } from '../../core/errors.js';
 import { during } from '../../core/progress.js';
-import { loginRegistry } from '../../credentials/login.js';
+import { loginChanged, loginRegistry } from '../../credentials/login.js';
 import { dockerApi } from '../../host/docker-api.js';
 import { readPassword } from '../../host/secret-input.js';
 import type { Runner } from '../context.js';
 import { passwordPrompt } from '../prompt.js';
+import { emit } from '../documents/documents.js';
 import { credentialCommandPorts } from './credential-ports.js';
 
 interface LoginFlags {
@@ -26,9 +27,10 @@ export const run: Runner = async (ctx, [registry], opts) => {
       { registry: registry!, username: flags.username!, password, dockerConfigDir: ports.dockerConfigDir, root: ctx.global.root },
     ),
   );
+  if (loginChanged(result)) ctx.out.markChanged();
   if (result.helper.installed) ctx.out.note(`installed ${result.helper.path} so the docker CLI finds the helper`);
   if (result.removedPlaintext.length > 0) ctx.out.note(`removed the plaintext credentials of ${result.removedPlaintext.join(', ')} from ${result.dockerConfig}`);
-  ctx.out.report(`Login Succeeded: ${result.username}@${result.registry}, kept by docker-credential-regsetup (${result.backend}); ${result.dockerConfig} sends ${result.registry} to it`);
-  ctx.out.document({ ok: true, ...result });
+  ctx.out.report(`Login Succeeded: ${result.username}@${result.registry}, ${result.stored ? 'kept' : 'already kept'} by docker-credential-regsetup (${result.backend}); ${result.dockerConfig} sends ${result.registry} to it`);
+  await emit(ctx.out, 'login', { ok: true, ...result });
   return ExitCode.ok;
 };

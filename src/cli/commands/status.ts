@@ -1,6 +1,7 @@
 import { statusReport } from '../../converge/status.js';
 import { ExitCode } from '../../core/errors.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { hostOf } from './io.js';
 
 /** `regsetup status`: the registries regsetup manages here, and any drift from what join left, per runtime. Needs no daemon. */
@@ -16,6 +17,6 @@ export const run: Runner = async (ctx) => {
     for (const w of r.warnings) ctx.out.report(`  warning: ${w}`);
   }
   if (report.drifted) ctx.out.report('Run `regsetup join <registry> …` again to repair, or `regsetup leave <registry>`.');
-  ctx.out.document({ ok: !report.drifted, ...report });
+  await emit(ctx.out, 'status', { ok: !report.drifted, ...report });
   return report.drifted ? ExitCode.verifyFailed : ExitCode.ok;
 };

@@ -4,6 +4,7 @@ import { detectSessions } from '../../runtimes/registry.js';
 import { stepProgress, summaryLine } from '../../verify/render.js';
 import { runVerify } from '../../verify/suite.js';
 import type { Runner } from '../context.js';
+import { emit } from '../documents/documents.js';
 import { hostOf } from './io.js';
 import { verifyRuntimes, verifySessions, verifySetup, type VerifyFlags } from './verify-input.js';
 
@@ -15,7 +16,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
     const sessions = verifySessions(await detectSessions((await hostOf(ctx)).ports), flags.runtime);
     const { report } = await runVerify(input, ports, await verifyRuntimes(sessions), stepProgress(ctx.out));
     ctx.out.report(summaryLine(report));
-    ctx.out.document(report);
+    await emit(ctx.out, 'verify', report);
     return report.ok ? ExitCode.ok : ExitCode.verifyFailed;
   } finally {
     await closeHttpAgents();

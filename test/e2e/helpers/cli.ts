@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { validateDocument } from '../../json-documents.js';
 import { seaEnv, seaPath } from './sea.js';
 
 const bin = fileURLToPath(new URL('../../../bin/regsetup', import.meta.url));
@@ -8,7 +9,7 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
-  /** stdout parsed, when the command ran with --json. */
+  /** stdout parsed, when the command ran with --json; it has been checked against its schema (schemas/). */
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
@@ -38,8 +39,10 @@ export async function regsetup(args: string[], opts: CliOptions = {}): Promise<C
     try {
       json = JSON.parse(result.stdout);
     } catch {
-      json = undefined;
+      json = undefined; // killed midway, or a command that prints no document
     }
+    // What an engine would check: a document that does not match the schema regsetup ships fails the test.
+    if (json !== undefined) validateDocument(json);
   }
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, json };
 }
