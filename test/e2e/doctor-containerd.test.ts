@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { criClient } from '../../src/host/cri/cri-client.js';
 import { regsetup, type CliResult } from './helpers/cli.js';
-import { backupHostState, credentialSandbox, labUser, loadLab, restoreHostState, type CredentialSandbox, type HostStateBackup, type LabInfo } from './helpers/lab.js';
+import { backupHostState, containerdPid, credentialSandbox, labUser, loadLab, restoreHostState, type CredentialSandbox, type HostStateBackup, type LabInfo } from './helpers/lab.js';
 
 type Finding = { id: string; severity: string; registry?: string; seen: string; cause: string; fix: string; fixable: boolean };
 type Fixed = { key: string; findings: string[]; status: string; detail: string[] };
@@ -34,13 +34,6 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
   const doctor = (extra: string[] = []) => regsetup(['doctor', group(), '--json', ...extra], { env: sandbox.env, timeoutMs: 240_000 });
   const cri = () => criClient({ socket: lab.containerd.socket });
 
-  /** The lab's containerd, found by its --config (its pid changes when it restarts). */
-  async function containerdPid(): Promise<number> {
-    const r = await execa('pgrep', ['-f', `containerd --config ${lab.containerd.configFile}`], { reject: false });
-    const pids = r.stdout.split('\n').filter(Boolean).map(Number);
-    if (pids.length !== 1) throw new Error(`expected one lab containerd, found ${pids.join(', ') || 'none'}`);
-    return pids[0]!;
-  }
 
   async function configPaths(): Promise<string[] | undefined> {
     const c = cri();
@@ -98,7 +91,7 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
     await expectClean();
     const good = readFileSync(HUB, 'utf8');
     writeFileSync(HUB, `${good}\n[host."https://broken.example.com"\n  capabilities = ["pull"]\n`);
-    const pid = await containerdPid();
+    const pid = await containerdPid(lab);
 
     const r = await doctor();
     expect(r.exitCode, show(r)).toBe(3);
@@ -111,7 +104,7 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
     expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'applied', findings: expect.arrayContaining(['containerd-hosts-toml-malformed@docker.io']) })]));
     expect(ours(f.json.recheck), show(f)).toEqual([]);
     expect(readFileSync(HUB, 'utf8')).toBe(good);
-    expect(await containerdPid()).toBe(pid);
+    expect(await containerdPid(lab)).toBe(pid);
 
     // As kubelet pulls: CRI, a Docker Hub short name, Docker Hub itself out of reach (the lab blackholes it).
     const c = cri();
@@ -139,12 +132,12 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
     expect(byId(r, 'containerd-cri-unavailable')).toMatchObject({ severity: 'error', cause: expect.stringContaining('`mirrors` cannot be set when `config_path` is provided') });
     expect(byId(r, 'containerd-deprecated-registry')).toMatchObject({ severity: 'error', fixable: true, seen: expect.stringMatching(new RegExp(`${lab.containerd.configFile.replace(/[.]/g, '\\.')}:\\d+: registry\\.mirrors\\."quay\\.io"`)) });
 
-    const pid = await containerdPid();
+    const pid = await containerdPid(lab);
     const f = await doctor(['--fix', '--yes']);
     expect(f.exitCode, show(f)).toBe(0);
     expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'applied', findings: ['containerd-deprecated-registry@'] })]));
     expect(ours(f.json.recheck), show(f)).toEqual([]);
-    expect(await containerdPid()).not.toBe(pid);
+    expect(await containerdPid(lab)).not.toBe(pid);
     expect(readFileSync(lab.containerd.configFile, 'utf8')).not.toContain('registry.mirrors');
     expect(readFileSync(`${CERTS}/quay.io/hosts.toml`, 'utf8')).toContain(`[host."http://${lab.hosts.plain}"]`);
     expect(await configPaths()).toEqual([CERTS]);
@@ -161,11 +154,11 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
     expect(r.exitCode, show(r)).toBe(3);
     expect(byId(r, 'containerd-config-path-unset')).toMatchObject({ severity: 'error', fixable: true, seen: `${lab.containerd.configFile} sets no config_path, and CRI Status shows none` });
 
-    const pid = await containerdPid();
+    const pid = await containerdPid(lab);
     const f = await doctor(['--fix', '--yes']);
     expect(f.exitCode, show(f)).toBe(0);
     expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'applied', detail: expect.arrayContaining([expect.stringContaining('containerd (CRI) restarted')]) })]));
-    expect(await containerdPid()).not.toBe(pid);
+    expect(await containerdPid(lab)).not.toBe(pid);
     expect(readFileSync(lab.containerd.configFile, 'utf8')).toContain(`config_path = "${CERTS}"`);
     expect(await configPaths()).toEqual([CERTS]);
     await expectClean();
@@ -181,11 +174,11 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', ()
     expect(r.exitCode, show(r)).toBe(3);
     expect(byId(r, 'containerd-not-restarted')).toMatchObject({ severity: 'error', fixable: true, seen: `${lab.containerd.configFile} sets config_path = "${CERTS}", the running containerd uses none (CRI Status)` });
 
-    const pid = await containerdPid();
+    const pid = await containerdPid(lab);
     const f = await doctor(['--fix', '--yes']);
     expect(f.exitCode, show(f)).toBe(0);
     expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'containerd-restart:containerd', status: 'applied' })]));
-    expect(await containerdPid()).not.toBe(pid);
+    expect(await containerdPid(lab)).not.toBe(pid);
     expect(readFileSync(lab.containerd.configFile, 'utf8')).toBe(defaultConfig);
     expect(await configPaths()).toEqual([CERTS]);
     await expectClean();
