@@ -25,7 +25,8 @@ const ours = (list: Finding[] | undefined) => (list ?? []).filter((f) => f.id.st
 const byId = (r: CliResult, id: string): Finding | undefined => (r.json?.findings as Finding[] | undefined)?.find((f) => f.id === id);
 const show = (r: CliResult) => `exit ${r.exitCode}\n${r.stderr}\n${JSON.stringify(r.json?.recheck ?? r.json?.findings ?? r.stdout, null, 1)}`;
 
-describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', () => {
+// A join, three or four doctor runs (each with the verify suite) and containerd restarts per case.
+describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', { timeout: 420_000 }, () => {
   let lab: LabInfo;
   let backup: HostStateBackup;
   let sandbox: CredentialSandbox;

@@ -192,7 +192,7 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     const asRoot = await regsetup(['doctor', '--json']);
     expect(asRoot.json.findings).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'dockerd-not-checked', severity: 'info', seen: expect.stringContaining(`dockerd (rootless, ${rl.user})`), fix: expect.stringContaining(`sudo -iu ${rl.user} regsetup doctor`) })]));
     expect(await rootSide()).toEqual(before);
-  });
+  }, 240_000);
 
   it('leave, as the user, gives the rootless dockerd back what it had; root is untouched', async () => {
     const r = await regsetupAsUser(['leave', group(), '--yes', '--json']);
