@@ -33,6 +33,8 @@ export interface ResolvedDesired {
   plaintextAuth?: { username: string; password: string };
   /** Whose credentials the join was given (never the password): a runtime that cannot take them says where they go instead. */
   credentialsUser?: string;
+  /** doctor --fix only (never a join's flag): a file regsetup created that no longer parses is written anew, its old text in the diff. */
+  replaceUnparsable?: boolean;
 }
 
 /** The registries a join touches, registry first. */

@@ -1,8 +1,10 @@
 import { redact } from '../core/redact.js';
 import { certsCheck } from './checks/certs-d.js';
+import { containerdCheck } from './checks/containerd.js';
 import { containersCheck } from './checks/containers.js';
 import { credentialsCheck } from './checks/credentials.js';
 import { daemonJsonCheck } from './checks/daemon-json.js';
+import { dockerStoreCheck } from './checks/docker-store.js';
 import { dockerdCheck } from './checks/dockerd.js';
 import { k3sRegistriesCheck } from './checks/k3s-registries.js';
 import { mirrorsCheck } from './checks/mirrors.js';
@@ -11,7 +13,7 @@ import type { Check, DoctorState } from './ports.js';
 import { findingKey, type Finding } from './types.js';
 
 /** In order; every check runs, whatever the ones before it found. */
-export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, containersCheck, k3sRegistriesCheck, verifyCheck, credentialsCheck, mirrorsCheck];
+export const doctorChecks: Check[] = [dockerdCheck, daemonJsonCheck, certsCheck, dockerStoreCheck, containerdCheck, containersCheck, k3sRegistriesCheck, verifyCheck, credentialsCheck, mirrorsCheck];
 
 export interface CheckProgress {
   onStart?(check: string): void;

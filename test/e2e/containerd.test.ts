@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { criClient } from '../../src/host/cri/cri-client.js';
 import { regsetup, regsetupCommand } from './helpers/cli.js';
-import { backupHostState, credentialSandbox, docker, dockerdPid, labUser, loadLab, restoreHostState, sleep, type CredentialSandbox, type HostStateBackup, type LabInfo } from './helpers/lab.js';
+import { backupHostState, containerdPid, credentialSandbox, docker, dockerdPid, labUser, loadLab, restoreHostState, sleep, type CredentialSandbox, type HostStateBackup, type LabInfo } from './helpers/lab.js';
 
 const labScript = fileURLToPath(new URL('../../scripts/lab.sh', import.meta.url));
 const CERTS = '/etc/containerd/certs.d';
@@ -24,14 +24,6 @@ function tree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) out[join(e.parentPath, e.name)] = readFileSync(join(e.parentPath, e.name), 'latin1');
   return out;
-}
-
-/** The pid of the lab's containerd, found by its --config (it changes when containerd restarts). */
-async function containerdPid(lab: LabInfo): Promise<number> {
-  const r = await execa('pgrep', ['-f', `containerd --config ${lab.containerd.configFile}`], { reject: false });
-  const pids = r.stdout.split('\n').filter(Boolean).map(Number);
-  if (pids.length !== 1) throw new Error(`expected one lab containerd, found ${pids.join(', ') || 'none'}`);
-  return pids[0]!;
 }
 
 const lab_ = (...args: string[]) => execa('bash', [labScript, ...args]);

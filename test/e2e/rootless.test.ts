@@ -188,6 +188,17 @@ describe('a rootless dockerd joined by its user, without root (lab)', () => {
     expect(r.json).toMatchObject({ ok: true, registries: [{ registry: group(), drifted: false, runtimes: [{ runtime: `docker-rootless:${rl.uid}`, running: true, drift: [] }] }] });
   });
 
+  it("doctor, as the user, checks their rootless dockerd (its daemon.json, certs.d, their journal): clean; as root it names that dockerd as the user's to check", async () => {
+    const r = await regsetupAsUser(['doctor', group(), '--json']);
+    const errors = ((r.json?.findings ?? []) as Array<{ id: string; severity: string; seen: string }>).filter((f) => f.severity === 'error');
+    expect(r.exitCode, `${r.stderr}\n${r.stdout}`).toBe(0);
+    expect(errors).toEqual([]);
+    expect(r.stdout + r.stderr).not.toContain('/etc/docker/daemon.json');
+    const asRoot = await regsetup(['doctor', '--json']);
+    expect(asRoot.json.findings).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'dockerd-not-checked', severity: 'info', seen: expect.stringContaining(`dockerd (rootless, ${rl.user})`), fix: expect.stringContaining(`sudo -iu ${rl.user} regsetup doctor`) })]));
+    expect(await rootSide()).toEqual(before);
+  }, 240_000);
+
   it('leave, as the user, gives the rootless dockerd back what it had; root is untouched', async () => {
     const r = await regsetupAsUser(['leave', group(), '--yes', '--json']);
     expect(r.exitCode, `${r.stderr}\n${r.stdout}`).toBe(0);

@@ -160,6 +160,20 @@ describe('containerd: join', () => {
     expect(error.message).toMatch(/docker\.io\/hosts\.toml.*line 2/);
   });
 
+  it("a hosts.toml regsetup created that no longer parses: a join refuses (pointing at doctor --fix); doctor's replaceUnparsable writes it anew, its old text as `before`", () => {
+    const first = after(snapshot(), join(snapshot(), desired()));
+    const hub = `${ROOT}/docker.io/hosts.toml`;
+    const good = first.hostsFiles[hub]!;
+    const broken = { ...first, hostsFiles: { ...first.hostsFiles, [hub]: `${good}[host."x"\n` }, hostDirs: { [ROOT]: ['docker.io', 'nexus.example.com'] } };
+    const error = failure(() => join(broken, desired(), NOW + 1));
+    expect([error.code, error.hint]).toEqual(['ERR_TOML_MALFORMED', expect.stringContaining('`regsetup doctor --fix` writes it anew')]);
+    const repaired = join(broken, { ...desired(), replaceUnparsable: true }, NOW + 1);
+    expect(planActions(repaired)).toEqual([expect.objectContaining({ path: hub, before: `${good}[host."x"\n`, after: good, reason: expect.stringContaining('no longer parses') })]);
+    // Not regsetup's file: even doctor's repair refuses to write over it.
+    const theirs = snapshot({ hostsFiles: { [hub]: 'server = "https://registry-1.docker.io"\n[host."x"\n' }, hostDirs: { [ROOT]: ['docker.io'] } });
+    expect(failure(() => join(theirs, { ...desired(), replaceUnparsable: true })).hint).toContain('regsetup never rewrites a file it cannot read');
+  });
+
   it('1.6 with config_path = "": sets it in place (other settings kept) and plans a restart, never a signal', () => {
     const text = fixture('config-default-1.6.toml');
     const plan = join(snapshot({ config: { path: CONFIG, text } }), desired());

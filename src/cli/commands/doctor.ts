@@ -1,12 +1,13 @@
 import { ExitCode, usageError } from '../../core/errors.js';
 import { normalizeFingerprint } from '../../core/fingerprint.js';
-import { DEFAULT_STATE_DIR } from '../../core/journal.js';
 import { dockerConfigDir } from '../../host/credential-lookup.js';
 import { closeHttpAgents } from '../../host/http.js';
 import { readPassword } from '../../host/secret-input.js';
-import { CERTS_DIR } from '../../runtimes/docker/session.js';
+import { stateDirOf, type ConvergeHost } from '../../converge/converge.js';
+import type { DockerLayout } from '../../runtimes/docker/layout.js';
 import { inspectCredentials } from '../../credentials/inspect.js';
 import { migrateFix, passFix } from '../../doctor/fixes/credential-fixes.js';
+import { containerdFixes } from '../../doctor/fixes/containerd-fixes.js';
 import { hostFixes } from '../../doctor/fixes/host-fixes.js';
 import { doctorState, type DoctorPorts } from '../../doctor/ports.js';
 import { realDoctorPorts } from '../../doctor/real-ports.js';
@@ -28,32 +29,34 @@ type Flags = VerifyFlags & { fix?: boolean; caFile?: string; caUrl?: string; caF
 
 /** The targets: the registry given, or every registry this host is set up for. */
 function discoverer(ports: DoctorPorts, registryArg: string | undefined, flags: Flags, env: NodeJS.ProcessEnv) {
-  return async (daemonJsonPath: string): Promise<Target[]> => {
-    const sources = await readTargetSources(ports.files, { stateDir: DEFAULT_STATE_DIR, daemonJsonPath, certsDir: CERTS_DIR, dockerConfigDir: dockerConfigDir(env) });
+  return async (layout: DockerLayout): Promise<Target[]> => {
+    const sources = await readTargetSources(ports.files, { stateDir: ports.stateDir, daemonJsonPath: layout.daemonJsonPath, certsDir: layout.certsDir, dockerConfigDir: dockerConfigDir(env) });
     return registryArg === undefined ? collectTargets(sources) : [explicitTarget(registryArg, flags.pushRegistry, sources.journal)];
   };
 }
 
-function ports(ctx: CommandContext, registryArg: string | undefined, flags: Flags, password: string | undefined): DoctorPorts {
+function ports(ctx: CommandContext, host: ConvergeHost, registryArg: string | undefined, flags: Flags, password: string | undefined): Promise<DoctorPorts> {
   // Credentials from the command line belong to the registry named there, never to the others.
   const anonymous: CommandContext = { ...ctx, env: { ...ctx.env, REGSETUP_PASSWORD: undefined } };
   const common = { hubImage: flags.hubImage, pushRepo: flags.pushRepo, maxClockSkew: flags.maxClockSkew };
   const creds = credentialCommandPorts(ctx, undefined);
   const credFix = { ...creds, root: ctx.global.root };
+  const note = (line: string) => ctx.out.note(`    ${line}`);
   return realDoctorPorts({
-    root: ctx.global.root,
-    dockerHost: ctx.global.dockerHost,
-    fixes: {
-      ...hostFixes({ root: ctx.global.root, dockerHost: ctx.global.dockerHost, note: (line) => ctx.out.note(`    ${line}`), caFile: flags.caFile, caUrl: flags.caUrl, caFingerprint: flags.caFingerprint, trustOnFirstUse: Boolean(flags.trustOnFirstUse) }),
+    host: host.ports,
+    stateDir: stateDirOf(host),
+    fixes: (docker) => ({
+      ...hostFixes({ host, ...(docker ? { docker } : {}), note, caFile: flags.caFile, caUrl: flags.caUrl, caFingerprint: flags.caFingerprint, trustOnFirstUse: Boolean(flags.trustOnFirstUse) }),
+      ...containerdFixes({ host, note }),
       migrateCredentials: () => migrateFix(credFix),
       avoidPass: (registries) => passFix(credFix, registries),
-    },
+    }),
     credentials: () => inspectCredentials(creds, creds.dockerConfigDir),
     verifySetup: async (t) => {
       const setup = t.registry.hostPort === registryArg && t.sources.includes('argument')
         ? await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort, ...(flags.username ? { username: flags.username } : {}) }, password)
         : await verifySetup(anonymous, t.registry.hostPort, { ...common, pushRegistry: t.pushRegistry.hostPort });
-      return { ...setup, runtimes: await verifyRuntimes(verifySessions(await detectSessions((await hostOf(ctx)).ports, ['docker']))) };
+      return { ...setup, runtimes: await verifyRuntimes(verifySessions(await detectSessions(host.ports, ['docker']))) };
     },
   });
 }
@@ -81,7 +84,7 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
   }
   if (flags.caFingerprint !== undefined) flags.caFingerprint = flags.caFingerprint.map(normalizeFingerprint); // a bad pin is bad usage, before any check
   const password = registryArg === undefined ? undefined : await readPassword(flags, ctx.stdin, ctx.env, passwordPrompt(ctx.interactive));
-  const p = ports(ctx, registryArg, flags, password);
+  const p = await ports(ctx, await hostOf(ctx), registryArg, flags, password);
   const discover = discoverer(p, registryArg, flags, ctx.env);
   try {
     const findings = await check(ctx, p, discover, flags.hubImage);

@@ -2,17 +2,18 @@ import { inspectCaPem } from '../../host/tls.js';
 import type { Check, DoctorState } from '../ports.js';
 import type { Finding } from '../types.js';
 
-const CERTS = '/etc/docker/certs.d';
 const hostOf = (hostPort: string) => hostPort.replace(/:\d+$/, '');
 
 /**
- * 3. certs.d/<host[:port]>/ of each registry as Docker reads it: the directory named exactly as
- * images are referenced, CAs as *.crt (PEM, current, really CAs), client pairs complete, files readable.
+ * 3. certs.d/<host[:port]>/ of each registry as this dockerd reads it (its own certs.d: the
+ * system's, the snap's, a rootless user's): the directory named exactly as images are referenced,
+ * CAs as *.crt (PEM, current, really CAs), client pairs complete, files readable.
  */
 export const certsCheck: Check = {
   name: 'certs-d',
   async run(s: DoctorState): Promise<Finding[]> {
     const found: Finding[] = [];
+    const certs = s.layout.certsDir;
     const dirs = await s.ports.certsDirs();
     const hostPorts = [...new Set(s.targets.flatMap((t) => [t.registry.hostPort, t.pushRegistry.hostPort]))];
     for (const hostPort of hostPorts) {
@@ -24,9 +25,9 @@ export const certsCheck: Check = {
             ...base,
             id: 'certs-d-name-mismatch',
             severity: 'warning',
-            seen: `${CERTS}/${others.join(`, ${CERTS}/`)} exists, ${CERTS}/${hostPort} does not`,
-            cause: `Docker looks only in ${CERTS}/${hostPort}/ for images named ${hostPort}/…: the port must match the image reference exactly (none when the reference has none).`,
-            fix: `Rename or copy the directory: \`cp -r ${CERTS}/${others[0]} ${CERTS}/${hostPort}\` (no restart needed).`,
+            seen: `${certs}/${others.join(`, ${certs}/`)} exists, ${certs}/${hostPort} does not`,
+            cause: `Docker looks only in ${certs}/${hostPort}/ for images named ${hostPort}/…: the port must match the image reference exactly (none when the reference has none).`,
+            fix: `Rename or copy the directory: \`cp -r ${certs}/${others[0]} ${certs}/${hostPort}\` (no restart needed).`,
           });
         }
         continue;
@@ -35,7 +36,7 @@ export const certsCheck: Check = {
       try {
         dir = await s.ports.readCertsDir(hostPort);
       } catch (error) {
-        found.push({ ...base, id: 'certs-d-unreadable', severity: 'error', seen: (error as Error).message, cause: `A file in ${CERTS}/${hostPort}/ cannot be read, so Docker fails every pull from ${hostPort}.`, fix: `Check the owner and mode of the files there (\`ls -l ${CERTS}/${hostPort}\`): root-readable, 0644 for *.crt.` });
+        found.push({ ...base, id: 'certs-d-unreadable', severity: 'error', seen: (error as Error).message, cause: `A file in ${certs}/${hostPort}/ cannot be read, so Docker fails every pull from ${hostPort}.`, fix: `Check the owner and mode of the files there (\`ls -l ${certs}/${hostPort}\`): root-readable, 0644 for *.crt.` });
         continue;
       }
       for (const problem of dir.problems) {
@@ -44,8 +45,8 @@ export const certsCheck: Check = {
           id: 'certs-d-layout',
           severity: /Docker refuses the whole directory/.test(problem) ? 'error' : 'warning',
           seen: problem,
-          cause: `Docker reads ${CERTS}/${hostPort}/ by file extension: *.crt are CAs (PEM), *.cert with a matching *.key are a client pair; anything else is ignored or makes the directory fail.`,
-          fix: `Rename a CA to ca.crt, convert DER with \`openssl x509 -inform der -in FILE -out ${CERTS}/${hostPort}/ca.crt\`, and keep client pairs as client.cert + client.key.`,
+          cause: `Docker reads ${certs}/${hostPort}/ by file extension: *.crt are CAs (PEM), *.cert with a matching *.key are a client pair; anything else is ignored or makes the directory fail.`,
+          fix: `Rename a CA to ca.crt, convert DER with \`openssl x509 -inform der -in FILE -out ${certs}/${hostPort}/ca.crt\`, and keep client pairs as client.cert + client.key.`,
         });
       }
       for (const pem of dir.caPems) {
@@ -58,17 +59,17 @@ export const certsCheck: Check = {
             ...base,
             id: expired ? 'ca-expired' : early ? 'ca-not-yet-valid' : 'ca-not-a-ca',
             severity: expired || early ? 'error' : 'warning',
-            seen: `${CERTS}/${hostPort}: CA ${subject}: ${problem}`,
+            seen: `${certs}/${hostPort}: CA ${subject}: ${problem}`,
             cause: expired
               ? `A CA trusted for ${hostPort} has expired: certificates it signed no longer verify.`
               : early
                 ? `A CA trusted for ${hostPort} is not valid yet by this host's clock: usually the clock is behind.`
-                : `A *.crt in ${CERTS}/${hostPort}/ is not a CA certificate; Docker uses it as a trust anchor only if it is the server's own certificate.`,
+                : `A *.crt in ${certs}/${hostPort}/ is not a CA certificate; Docker uses it as a trust anchor only if it is the server's own certificate.`,
             fix: expired
               ? `Get the renewed CA from the registry administrator and replace the file (\`regsetup join ${hostPort} --ca-url <url> --ca-fingerprint <sha256>\` when regsetup installed it).`
               : early
                 ? 'Check this host\'s clock (`date -u`); set it from NTP (`timedatectl set-ntp true`, or `chronyc makestep`).'
-                : `Install the CA that signed the registry certificate as ${CERTS}/${hostPort}/ca.crt instead.`,
+                : `Install the CA that signed the registry certificate as ${certs}/${hostPort}/ca.crt instead.`,
           });
         }
       }

@@ -1,5 +1,5 @@
 import { isRegsetupError } from '../../core/errors.js';
-import { DEFAULT_STATE_DIR, journalPath, parseJournal, type Journal } from '../../core/journal.js';
+import { journalPath, parseJournal, type Journal } from '../../core/journal.js';
 import type { Files } from '../../host/files.js';
 import { homeDir } from '../../host/user.js';
 import { shadowWarnings, type ConfigSet } from '../../runtimes/containers/config-set.js';
@@ -13,9 +13,9 @@ import type { Finding } from '../types.js';
 
 const finding = (f: Omit<Finding, 'check' | 'fixable'>): Finding => ({ fixable: false, check: 'containers', ...f });
 
-async function journalOf(files: Files): Promise<Journal> {
+async function journalOf(files: Files, stateDir: string): Promise<Journal> {
   try {
-    return parseJournal(await files.readText(journalPath(DEFAULT_STATE_DIR)));
+    return parseJournal(await files.readText(journalPath(stateDir)));
   } catch {
     return { version: 2, registries: {} }; // the journal's own check reports it
   }
@@ -66,7 +66,7 @@ export function containersCheckFor(env: NodeJS.ProcessEnv, uid: number): Check {
       const files = s.ports.files;
       const layout = containersLayout(env, uid, homeDir(env), { id: CONTAINERS_SESSION_ID, label: 'podman' });
       if (!(await files.exists('/etc/containers')) && !(await files.exists(layout.userRegistriesConf))) return [];
-      const journal = await journalOf(files);
+      const journal = await journalOf(files, s.ports.stateDir);
       const hostPorts = [...new Set(s.targets.flatMap((t) => [t.registry.hostPort, t.pushRegistry.hostPort]))];
       const snapshot = { ...(await readContainersFiles(files, layout, { hostPorts, journal, env })), crio: { running: false } };
       const found: Finding[] = [];

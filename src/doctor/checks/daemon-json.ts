@@ -1,6 +1,7 @@
 import { parseDaemonJson, validateDaemonJson } from '../../core/daemon-json.js';
 import { isRegsetupError } from '../../core/errors.js';
 import { conflicts } from '../../host/dockerd.js';
+import { dockerdCommands } from '../../runtimes/docker/daemon-owner.js';
 import { daemonConfigOutcome } from '../../runtimes/docker/verify/daemon-config.js';
 import type { Check, DoctorState } from '../ports.js';
 import type { Finding } from '../types.js';
@@ -37,7 +38,7 @@ export const daemonJsonCheck: Check = {
         id: 'daemon-json-invalid',
         seen: `${path}: ${problem}`,
         cause: `${path} holds an entry dockerd refuses, so it would not start (or reload) with this file.`,
-        fix: `Correct or remove that entry in ${path}, then reload dockerd (\`systemctl reload docker\`).`,
+        fix: `Correct or remove that entry in ${path}, then reload dockerd (\`${dockerdCommands(s.dockerd).reload}\`).`,
       }),
     );
     for (const hit of conflicts(Object.keys(file), await s.ports.flagSources(s.dockerd))) {

@@ -46,16 +46,19 @@ async function prepareInsecure(o: HostFixOptions, hostPort: string): Promise<Pre
 }
 
 export function hostFixes(o: HostFixOptions): FixFactory {
+  const certsDir = o.docker?.layout.certsDir ?? '/etc/docker/certs.d';
+  const label = o.docker?.layout.label ?? 'dockerd';
   const fix = (key: string, title: string, prepare: () => Promise<PreparedFix>): Fix => ({ key, title, prepare });
   return {
-    installCa: (hostPort) => fix(`ca:${hostPort}`, `trust the CA of ${hostPort} (/etc/docker/certs.d/${hostPort}/ca.crt)`, () => prepareCa(o, hostPort)),
-    insecure: (hostPort) => fix(`insecure:${hostPort}`, `add ${hostPort} to insecure-registries and reload dockerd`, () => prepareInsecure(o, hostPort)),
+    installCa: (hostPort) => fix(`ca:${hostPort}`, `trust the CA of ${hostPort} (${certsDir}/${hostPort}/ca.crt)`, () => prepareCa(o, hostPort)),
+    insecure: (hostPort) => fix(`insecure:${hostPort}`, `add ${hostPort} to insecure-registries and reload ${label}`, () => prepareInsecure(o, hostPort)),
     reload: () =>
-      fix('reload', 'reload dockerd so it uses what daemon.json says', async () => {
-        const docker = await dockerSessionOf(fixHost(o));
+      fix('reload', `reload ${label} so it uses what daemon.json says`, async () => {
+        const docker = await dockerSessionOf(fixHost(o), o.docker?.id);
         const d = docker.dockerd!;
+        const how = d.signalPid === d.pid ? `dockerd (pid ${d.pid})` : `rootlesskit (pid ${d.signalPid}), which passes it to dockerd (pid ${d.pid})`;
         return {
-          preview: [`send SIGHUP to dockerd (pid ${d.pid}${d.managedBy === 'systemd' ? ', via systemctl reload docker' : ''}): it re-reads ${d.configFile}; running containers keep running`, 'then confirm in `docker info` that it took'],
+          preview: [`send SIGHUP to ${how}${d.managedBy === 'systemd' ? ', via systemctl reload docker' : ''}: it re-reads ${d.configFile}; running containers keep running`, 'then confirm in `docker info` that it took'],
           apply: () => reloadAndConfirm(o),
         };
       }),

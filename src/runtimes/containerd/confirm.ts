@@ -26,7 +26,7 @@ const get = (obj: unknown, path: readonly string[]): unknown =>
   path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
 
 /** config_path as the containerd binary resolves it from the files (imports, defaults, migration). */
-async function dumpedConfigPath(ports: ConfirmPorts): Promise<string[] | undefined> {
+async function dumpedConfigPath(ports: Pick<ConfirmPorts, 'processes' | 'configFile'>): Promise<string[] | undefined> {
   const r = await ports.processes.run('containerd', ['--config', ports.configFile, 'config', 'dump'], { timeoutMs: 15_000 });
   if (r.exitCode !== 0) return undefined;
   const config = parseToml(r.stdout, 'containerd config dump');
@@ -35,6 +35,26 @@ async function dumpedConfigPath(ports: ConfirmPorts): Promise<string[] | undefin
     if (typeof value === 'string') return value.split(':').filter(Boolean);
   }
   return undefined;
+}
+
+/** The hosts roots containerd uses, and whom that was asked of. */
+export interface ConfigPathInUse {
+  /** [] when config_path is unset (hosts.toml is not read). */
+  roots: string[];
+  /**
+   * 'cri': CRI Status, the running containerd's own config (1.6, 1.7, and where imageconfig is
+   * reported); 'config dump': what the binary makes of the files now (2.0–2.3), which says nothing
+   * of whether the running one has read them.
+   */
+  from: 'cri' | 'config dump';
+}
+
+/** What doctor compares with the files: undefined when neither CRI nor `containerd config dump` says (the error is CRI's). */
+export async function configPathInUse(cri: () => CriClient, ports: Pick<ConfirmPorts, 'processes' | 'configFile'>): Promise<ConfigPathInUse | undefined> {
+  const status = await cri().status({ verbose: true });
+  if (status.registry) return { roots: status.registry.configPaths, from: 'cri' };
+  const dumped = await dumpedConfigPath(ports).catch(() => undefined);
+  return dumped === undefined ? undefined : { roots: dumped, from: 'config dump' };
 }
 
 /** undefined when CRI shows what was expected within the time; else what is wrong. */

@@ -43,6 +43,12 @@ export interface HostsFileInput {
   /** What this registry added before (its record). */
   previous?: HostsEntry;
   registry: string;
+  /**
+   * doctor --fix only: a file regsetup created (previous.created) that no longer parses is written
+   * anew. containerd ignores it as it is (docs/host-behaviour.md), so nothing it reads is lost; the
+   * plan's diff shows the old text, and apply keeps its backup.
+   */
+  replaceUnparsable?: boolean;
 }
 
 const hostsOf = (parsed: Record<string, unknown>): Record<string, Record<string, unknown>> =>
@@ -51,15 +57,24 @@ const hostsOf = (parsed: Record<string, unknown>): Record<string, Record<string,
 /** The file with this registry's tables, and the record of them. */
 export function planHostsFile(i: HostsFileInput): HostsFilePlan {
   const warnings: string[] = [];
-  if (i.current === undefined) {
+  const broken = i.current !== undefined && readHostTables(i.current, i.path) === undefined;
+  if (i.current === undefined || (broken && i.replaceUnparsable && i.previous?.created)) {
     const text = `${header(i.registry)}server = ${JSON.stringify(i.server)}\n\n${i.tables.map(tableText).join('\n').trim()}\n`;
     check(text, i.path, i.tables);
+    const before = i.current === undefined ? {} : { before: i.current };
     return {
       path: i.path,
-      action: { kind: 'write-file', path: i.path, after: text, mode: 0o644, reason: `hosts for ${i.tables.map((t) => t.url).join(', ')}` },
+      action: { kind: 'write-file', path: i.path, ...before, after: text, mode: 0o644, reason: i.current === undefined ? `hosts for ${i.tables.map((t) => t.url).join(', ')}` : `write anew the ${i.path} regsetup created, which no longer parses` },
       entry: { path: i.path, created: true, hosts: i.tables.map((t) => ({ url: t.url, sha256: tableDigest(t.content) })) },
       warnings,
     };
+  }
+  if (broken && i.previous?.created) {
+    try {
+      parseToml(i.current, i.path);
+    } catch (error) {
+      throw refused('ERR_TOML_MALFORMED', (error as Error).message, `regsetup created ${i.path}: \`regsetup doctor --fix\` writes it anew (showing what goes), or fix it by hand at the place named.`);
+    }
   }
   const existing = hostsOf(parseToml(i.current, i.path));
   const ours = new Map((i.previous?.hosts ?? []).map((h) => [h.url, h.sha256]));

@@ -2,7 +2,7 @@ import { refused } from '../../core/errors.js';
 import { DOCKER_HUB_SERVER, UPSTREAM_DOCKER_HUB } from '../../core/mirrors.js';
 import type { FileAction } from '../../core/plan-types.js';
 import { parseToml, removeTablesUnder } from '../../core/toml-text.js';
-import type { Deprecated, RegistrySettings } from './config.js';
+import { registrySettings, type Deprecated, type RegistrySettings } from './config.js';
 import type { HostTable } from './hosts.js';
 import type { ContainerdSnapshot } from './snapshot.js';
 
@@ -13,6 +13,19 @@ import type { ContainerdSnapshot } from './snapshot.js';
 
 const get = (obj: unknown, path: readonly string[]): unknown =>
   path.reduce<unknown>((o, k) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+
+/**
+ * The trap itself: deprecated sections next to config_path, which keep CRI from loading at the next
+ * start (or already did). undefined when there is none, or when the config does not parse.
+ */
+export function deprecatedTrap(snap: Pick<ContainerdSnapshot, 'config' | 'imports' | 'version'>): Deprecated[] | undefined {
+  try {
+    const settings = registrySettings(snap);
+    return settings.configPath !== undefined && settings.deprecated.length > 0 ? settings.deprecated : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function refuseDeprecated(found: Deprecated[]): never {
   const lines = found.map((d) => `${d.file}:${d.line}: ${d.what}`);

@@ -120,7 +120,7 @@ export function planContainerd(session: ContainerdSessionInfo, snap: ContainerdS
   const hostsFiles: HostsEntry[] = [];
   for (const f of files) {
     const path = `${hostDir(snap, root, f.hostPort)}/hosts.toml`;
-    const planned = planHostsFile({ path, current: snap.hostsFiles[path], server: f.server, tables: f.tables, ...prev(previous, path), registry: desired.registry });
+    const planned = planHostsFile({ path, current: snap.hostsFiles[path], server: f.server, tables: f.tables, ...prev(previous, path), registry: desired.registry, ...(desired.replaceUnparsable ? { replaceUnparsable: true } : {}) });
     warnings.push(...planned.warnings);
     if (planned.action) stage(planned.action);
     else unchanged.push(path);

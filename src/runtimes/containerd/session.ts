@@ -6,10 +6,11 @@ import { rooted } from '../../host/host-path.js';
 import { restartProcess, serviceOf, type ServiceOf } from '../../host/service-restart.js';
 import { selfCommand } from '../../host/self-install.js';
 import type { ConfirmOptions, HostPorts, PlanContext, RuntimeSession } from '../types.js';
-import { confirmContainerd, type ContainerdExpect } from './confirm.js';
+import { configPathInUse, confirmContainerd, type ConfigPathInUse, type ContainerdExpect } from './confirm.js';
 import { DEFAULT_HOSTS_ROOT, registrySettings } from './config.js';
 import { containerdDrift } from './drift.js';
 import { readHostTables } from './hosts.js';
+import { deprecatedTrap } from './migrate.js';
 import { planContainerd } from './plan.js';
 import { readContainerdFiles } from './read-snapshot.js';
 import { containerdRecord } from './record.js';
@@ -32,6 +33,8 @@ export interface ContainerdProcess {
 export interface ContainerdSession extends RuntimeSession<ContainerdSnapshot> {
   readonly process: ContainerdProcess | undefined;
   cri(): CriClient;
+  /** The hosts roots containerd uses as it runs (CRI Status), or as its binary reads the files (2.0–2.3); throws what CRI says. */
+  configPathInUse(): Promise<ConfigPathInUse | undefined>;
 }
 
 export function containerdSession(host: HostPorts, id: string, p: ContainerdProcess | undefined, configFile: string, kubelet: ContainerdSnapshot['kubelet']): ContainerdSession {
@@ -42,6 +45,7 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
   const cri = () => (client ??= criClient({ socket: current?.socket ?? '/run/containerd/containerd.sock' }));
   const service: ServiceOf | undefined = p && host.root === '/' ? serviceOf(p.pid) : p ? { how: 'process' } : undefined;
   const info = { id, label, configFile };
+  const confirmPorts = () => ({ processes: host.processes, clock: host.clock, sleep: host.sleep, configFile: `${host.root === '/' ? '' : host.root}${configFile}` });
 
   const session: ContainerdSession = {
     id,
@@ -64,7 +68,9 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
     },
     plan(snap, desired, record: RuntimeRecord | undefined, ctx: PlanContext) {
       if (p === undefined) throw refused('ERR_RUNTIME_NOT_RUNNING', 'containerd is not running', 'Start containerd and run the command again; nothing was changed.');
-      if (!p.cri) throw p.criError ?? refused('ERR_CRI_UNIMPLEMENTED', `containerd (pid ${p.pid}) does not answer CRI on ${p.socket}`, 'Enable its CRI plugin (remove "cri" from disabled_plugins in config.toml) and restart it.');
+      // CRI down because of the deprecated-section trap: the migration (and its restart) is the cure.
+      const cure = desired.migrateContainerdMirrors && deprecatedTrap(snap) !== undefined;
+      if (!p.cri && !cure) throw p.criError ?? refused('ERR_CRI_UNIMPLEMENTED', `containerd (pid ${p.pid}) does not answer CRI on ${p.socket}`, 'Enable its CRI plugin (remove "cri" from disabled_plugins in config.toml) and restart it.');
       return planContainerd(info, snap, desired, containerdRecord(record), ctx);
     },
     unplan: (snap, record, ctx) => unplanContainerd(info, snap, containerdRecord(record)!, { ...ctx, registry: ctx.entry?.registry ?? '' }),
@@ -82,8 +88,9 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
       if (expected === undefined) return undefined;
       client?.close();
       client = undefined;
-      return confirmContainerd(cri, { processes: host.processes, clock: host.clock, sleep: host.sleep, configFile: `${host.root === '/' ? '' : host.root}${configFile}` }, expected, options);
+      return confirmContainerd(cri, confirmPorts(), expected, options);
     },
+    configPathInUse: () => configPathInUse(cri, confirmPorts()),
     verifySteps: () => criVerifySteps({ cri, files, root: host.root }),
     async verifyFacts() {
       // containerd's CAs sit in its hosts directories; skip_verify there makes a host insecure to it.

@@ -50,3 +50,26 @@ export function restartOf(d: DockerdProcess | undefined, asUid: number): { argv:
       return undefined;
   }
 }
+
+/** The commands an operator runs for this dockerd, for the fixes doctor explains. */
+export interface DockerdCommands {
+  reload: string;
+  start: string;
+  log: string;
+}
+
+/** As the daemon is run: its system unit, its user's unit, the snap, the init script, or a plain process. */
+export function dockerdCommands(d: DockerdProcess | undefined): DockerdCommands {
+  switch (d?.managedBy) {
+    case 'systemd-user':
+      return { reload: `systemctl --user reload docker (as ${d.user ?? `uid ${d.uid}`})`, start: `systemctl --user start docker (as ${d.user ?? `uid ${d.uid}`})`, log: 'journalctl --user -u docker' };
+    case 'snap':
+      return { reload: `kill -HUP ${d.pid} (or snap restart ${d.snap ?? 'docker'}.dockerd)`, start: `snap start ${d.snap ?? 'docker'}.dockerd`, log: `snap logs ${d.snap ?? 'docker'}.dockerd` };
+    case 'sysv':
+      return { reload: '/etc/init.d/docker reload', start: '/etc/init.d/docker start', log: '/var/log/docker.log' };
+    case 'none':
+      return { reload: `kill -HUP ${d.signalPid}`, start: 'start dockerd again the way it was started', log: "dockerd's log" };
+    default:
+      return { reload: 'systemctl reload docker', start: 'systemctl start docker', log: 'journalctl -u docker' };
+  }
+}

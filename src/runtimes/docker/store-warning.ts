@@ -14,10 +14,14 @@ const before = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a
  * CA or insecure setting (moby PR #52600, daemon/containerd/resolver.go): anonymous checks pass
  * while an authenticated pull or push fails. Only an authenticated pull and push prove it.
  */
+/** Does a containerd image store of this engine version ask token services without the host's CA (before 29.5.0; unknown counts)? */
+export function storeTokenIgnoresCa(serverVersion: string | undefined): boolean {
+  const version = versionOf(serverVersion ?? '');
+  return version === undefined || before(version, [29, 5, 0]) < 0;
+}
+
 export function storeWarnings(s: DockerSnapshot, desired: ResolvedDesired): string[] {
-  if (!s.dockerd.containerdStore) return [];
-  const version = versionOf(s.dockerd.version ?? '');
-  if (version !== undefined && before(version, [29, 5, 0]) >= 0) return [];
+  if (!s.dockerd.containerdStore || !storeTokenIgnoresCa(s.dockerd.version)) return [];
   if (desired.caPems.length === 0 && !desired.insecure) return [];
   return [
     `dockerd ${s.dockerd.version ?? '(version unknown)'} uses the containerd image store, which before 29.5.0 asks the registry's token service without ${desired.insecure ? 'the insecure setting' : 'its CA'} (moby PR #52600): ` +

@@ -375,6 +375,14 @@ export async function dockerdPid(): Promise<number> {
   throw new Error(`cannot find the dockerd pid (${pids.length} dockerd processes)`);
 }
 
+/** The pid of the lab's containerd, found by its --config (it changes when containerd restarts). */
+export async function containerdPid(lab: LabInfo): Promise<number> {
+  const r = await execa('pgrep', ['-f', `containerd --config ${lab.containerd.configFile}`], { reject: false });
+  const pids = r.stdout.split('\n').filter(Boolean).map(Number);
+  if (pids.length !== 1) throw new Error(`expected one lab containerd, found ${pids.join(', ') || 'none'}`);
+  return pids[0]!;
+}
+
 function isDockerd(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd';

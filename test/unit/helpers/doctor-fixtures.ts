@@ -4,7 +4,8 @@ import type { CredentialsReport } from '../../../src/doctor/credentials-report.j
 import { doctorState, type DoctorPorts, type DoctorState, type FixFactory } from '../../../src/doctor/ports.js';
 import type { Fix, Target } from '../../../src/doctor/types.js';
 import { parseRegistry } from '../../../src/core/registry-name.js';
-import { nodeFiles } from '../../../src/host/files.js';
+import { nodeFiles, type Files } from '../../../src/host/files.js';
+import type { ContainerdSession } from '../../../src/runtimes/containerd/session.js';
 import type { DockerdProcess } from '../../../src/host/dockerd.js';
 import type { CertsDir } from '../../../src/host/tls.js';
 import type { VerifyReport } from '../../../src/verify/types.js';
@@ -36,6 +37,8 @@ export const fakeFixes = (log: string[] = []): FixFactory => ({
   installCa: (hostPort) => fakeFix(`ca:${hostPort}`, log),
   insecure: (hostPort) => fakeFix(`insecure:${hostPort}`, log),
   reload: () => fakeFix('reload', log),
+  containerdRejoin: (session, registry) => fakeFix(`containerd-join:${session}:${registry}`, log),
+  containerdRestart: (session) => fakeFix(`containerd-restart:${session}`, log),
   migrateCredentials: () => fakeFix('credentials:migrate', log),
   avoidPass: (registries) => (registries.length ? fakeFix(`credentials:pass:${registries.join(',')}`, log) : undefined),
 });
@@ -56,8 +59,15 @@ export const cleanCredentials = (): CredentialsReport => ({
 
 export interface FakeHost {
   tree?: Record<string, string>;
-  docker?: FakeDockerOptions;
+  /** null: no Docker on this host at all (a containerd node). */
+  docker?: FakeDockerOptions | null;
   dockerd?: DockerdProcess | null;
+  others?: DockerdProcess[];
+  /** containerd's sessions (over memfs and the fake CRI). */
+  containerd?: ContainerdSession[];
+  /** What a registry host answers doctor's containerd mirror probe, by URL. */
+  hosts?: Record<string, { status: number } | Error>;
+  stateDir?: string;
   verify?: (t: Target) => VerifyReport['steps'];
   certs?: Record<string, Partial<CertsDir>>;
   mirrors?: Record<string, { status: number } | Error>;
@@ -65,14 +75,20 @@ export interface FakeHost {
   flags?: Array<{ key?: string; flag: string; value?: string; source: string }>;
 }
 
-export function fakePorts(h: FakeHost = {}, fixes: FixFactory = fakeFixes()): DoctorPorts {
-  const { fs } = memfs(h.tree ?? {});
-  const files = nodeFiles(fs as never);
+export function fakePorts(h: FakeHost = {}, fixes: FixFactory = fakeFixes(), files: Files = nodeFiles(memfs(h.tree ?? {}).fs as never)): DoctorPorts {
   return {
     files,
-    docker: fakeDockerApi(h.docker),
+    docker: h.docker === null ? undefined : fakeDockerApi(h.docker),
     clock: { now: () => NOW },
-    findDockerd: async () => (h.dockerd === null ? undefined : (h.dockerd ?? dockerd)),
+    stateDir: h.stateDir ?? '/var/lib/regsetup',
+    findDockerd: async () => (h.dockerd === null || h.docker === null ? undefined : (h.dockerd ?? dockerd)),
+    otherDockerds: async () => h.others ?? [],
+    containerd: async () => h.containerd ?? [],
+    probeHost: async (url) => {
+      const r = h.hosts?.[url] ?? { status: 200 };
+      if (r instanceof Error) throw r;
+      return r;
+    },
     flagSources: async () => h.flags ?? [],
     readCertsDir: async (hostPort) => ({ caFiles: [], caPems: [], clientPairs: [], problems: [], ...h.certs?.[hostPort] }),
     certsDirs: async () => Object.keys(h.certs ?? {}),
