@@ -15,8 +15,9 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { criClient } from '../../src/host/cri/cri-client.js';
-import { backupHostState, daemonRegistryConfig, docker, labUser, loadLab, normalizeMirror, reloadDockerd, restoreHostState, sleep, type HostStateBackup, type LabInfo } from './helpers/lab.js';
+import { backupHostState, daemonRegistryConfig, docker, labUser, loadLab, normalizeMirror, reloadDockerd, restoreHostState, type HostStateBackup, type LabInfo } from './helpers/lab.js';
 import { podToDockerRun, probeUrl, type DockerRun } from './helpers/pod-to-docker.js';
+import { until } from './helpers/until.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const DAEMON_JSON = '/etc/docker/daemon.json';
@@ -28,18 +29,13 @@ const BEFORE = '{\n  "log-level": "info"\n}\n';
 
 const podOf = (file: string): IPodSpec => (parseYaml(readFileSync(join(repo, 'deploy/kubernetes', file), 'utf8')) as { spec: { template: { spec: IPodSpec } } }).spec.template.spec;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, pollMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pollMs);
-  }
-}
-
 const mirrorsInFile = () => ((JSON.parse(readFileSync(DAEMON_JSON, 'utf8')) as Record<string, unknown>)['registry-mirrors'] as string[] | undefined) ?? [];
 const dockerMirrors = async () => (await daemonRegistryConfig()).mirrors.map(normalizeMirror);
+/** What leave restores: the file's own settings; an emptied mirror list stays as [] (dockerd keeps an absent key on reload). */
+const asBefore = () => {
+  const { 'registry-mirrors': mirrors = [], ...rest } = JSON.parse(readFileSync(DAEMON_JSON, 'utf8')) as Record<string, unknown>;
+  return { rest, mirrors };
+};
 
 describe('deploy/kubernetes: the DaemonSet\'s pod on the lab\'s dockerd (no cluster)', () => {
   let lab: LabInfo;
@@ -161,9 +157,9 @@ describe('deploy/kubernetes: the DaemonSet\'s pod on the lab\'s dockerd (no clus
     const left = await leave();
     expect(left.exitCode, left.output).toBe(0);
     await removeContainer(ONE_SHOT);
-    expect(readFileSync(DAEMON_JSON, 'utf8')).toBe(BEFORE);
+    expect(asBefore()).toEqual({ rest: JSON.parse(BEFORE), mirrors: [] });
     await until('docker info without the mirror', async () => !(await dockerMirrors()).includes(mirror()) || undefined, 20_000);
-    expect(existsSync(`/etc/docker/certs.d/${lab.hosts.group}`)).toBe(false);
+    expect(existsSync(`/etc/docker/certs.d/${lab.hosts.group}/ca.crt`)).toBe(false);
     expect(existsSync(`${lab.containerd.certsDir}/docker.io/hosts.toml`)).toBe(false);
 
     const joined = await run('one-shot/join.yaml', 'join', { name: ONE_SHOT, detach: false });
@@ -177,7 +173,7 @@ describe('deploy/kubernetes: the DaemonSet\'s pod on the lab\'s dockerd (no clus
     // The uninstall path once more: the host as before the first join.
     const again = await leave();
     expect(again.exitCode, again.output).toBe(0);
-    expect(readFileSync(DAEMON_JSON, 'utf8')).toBe(BEFORE);
+    expect(asBefore()).toEqual({ rest: JSON.parse(BEFORE), mirrors: [] });
     expect(existsSync(`${lab.containerd.certsDir}/docker.io/hosts.toml`)).toBe(false);
   });
 });
