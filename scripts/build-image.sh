@@ -45,10 +45,10 @@ bundle=/etc/ssl/certs/ca-certificates.crt
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 chmod 0755 "$root"
-mkdir -p "$root"/{usr/local/bin,usr/bin,etc/ssl/certs,root,run,tmp}
+mkdir -p "$root"/{usr/local/bin,usr/bin,etc/ssl/certs,root,run,tmp,var}
 chmod 1777 "$root/tmp"
 chmod 0700 "$root/root"
-ln -s /run "$root/var/run" 2>/dev/null || { mkdir -p "$root/var" && ln -s /run "$root/var/run"; }
+ln -s /run "$root/var/run"
 install -m 0755 "$bin" "$root/usr/local/bin/regsetup"
 install -m 0755 "$nsenter" "$root/usr/bin/nsenter"
 install -m 0644 "$bundle" "$root/etc/ssl/certs/ca-certificates.crt"
@@ -72,7 +72,7 @@ command -v docker >/dev/null || die "no docker CLI here to import $out (--tar-on
 # manifests give their own args (agent, join --config, leave) anyway.
 id=$(docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/regsetup"]' \
-  --change 'CMD ["agent", "--config", "/etc/regsetup-k8s/regsetup.yaml", "--json"]' \
+  --change 'CMD ["agent", "--config", "/etc/regsetup-k8s/regsetup.yaml"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV HOME=/root' \
   --change 'WORKDIR /' \

@@ -133,7 +133,7 @@ describe('deploy/kubernetes: the DaemonSet\'s pod on the lab\'s dockerd (no clus
     expect(existsSync(`${lab.containerd.certsDir}/docker.io/hosts.toml`)).toBe(true);
     expect(await criPullHello()).toMatch(/^sha256:/);
     expect(await logs(AGENT)).not.toContain(labUser('admin').password);
-  });
+  }, 240_000);
 
   it('a hand edit of the host\'s daemon.json is repaired and dockerd reloaded', async () => {
     writeFileSync(DAEMON_JSON, BEFORE);
@@ -175,5 +175,5 @@ describe('deploy/kubernetes: the DaemonSet\'s pod on the lab\'s dockerd (no clus
     expect(again.exitCode, again.output).toBe(0);
     expect(asBefore()).toEqual({ rest: JSON.parse(BEFORE), mirrors: [] });
     expect(existsSync(`${lab.containerd.certsDir}/docker.io/hosts.toml`)).toBe(false);
-  });
+  }, 360_000);
 });
