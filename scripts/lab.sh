@@ -107,6 +107,8 @@ ensure_packages() {
     [containerd]=containerd [podman]=podman [rootlesskit]=rootlesskit [uidmap]=newuidmap
     [slirp4netns]=slirp4netns [openssh-server]=sshd [openssh-client]=ssh [ansible]=ansible
     [ansible-lint]=ansible-lint [tini]=tini
+    # Not a daemon of the lab: the unit tests validate deploy/cloud-init/user-data.yaml with `cloud-init schema`.
+    [cloud-init]=cloud-init
   )
   local missing=() p
   for p in "${!bin_of[@]}"; do

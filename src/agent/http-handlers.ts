@@ -2,7 +2,10 @@ import type { AgentMode } from '../core/desired-file.js';
 import type { Finding } from './findings.js';
 import type { EntryResult } from './reconcile.js';
 
-// The routes of the agent's socket, as plain functions of its state: /healthz, /metrics, /status.
+// The routes of the agent's socket, as plain functions of its state: /healthz, /livez, /metrics, /status.
+// /healthz is 503 while the node is not converged (a readiness probe: the node is not ready for
+// pulls); /livez is 200 whenever the agent answers at all (a liveness probe: a registry outage is
+// no reason to restart the agent, and restarting it would not help).
 
 /** What /status answers and `agent status` prints (schemas/agent-status.schema.json). */
 export interface AgentStatus {
@@ -33,11 +36,13 @@ export async function handle(view: AgentView, method: string, path: string) {
       const ok = view.healthy();
       return json(ok ? 200 : 503, { ok, findings: view.findings() });
     }
+    case '/livez':
+      return json(200, { ok: true });
     case '/metrics':
       return { status: 200, contentType: view.metricsContentType, body: await view.metricsText() };
     case '/status':
       return json(200, view.status());
     default:
-      return { status: 404, contentType: 'text/plain', body: 'not found: try /healthz, /metrics, /status\n' };
+      return { status: 404, contentType: 'text/plain', body: 'not found: try /healthz, /livez, /metrics, /status\n' };
   }
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_SOCKET, flagValue, parseEnviron, passwdEntry, rootlessConfigHome, ROOTLESSKIT_COMMS, snapOf, socketOf, statusIds } from './dockerd-facts.js';
 import { dockerdGone, type ProcReader } from './dockerd-proc.js';
+import { seenBy } from './mount-ns.js';
 
 /** A running dockerd, as /proc shows it. */
 export interface DockerdProcess {
@@ -27,6 +28,11 @@ export interface DockerdProcess {
   runtimeDir?: string;
   /** The snap instance ("docker") of a snap's dockerd. */
   snap?: string;
+  /**
+   * It runs in another mount namespace than regsetup (regsetup in a container with hostPID): its
+   * service manager is the host's, reached with `nsenter -t 1 -m -u -i -n -p --` (host/mount-ns.ts).
+   */
+  viaNsenter?: true;
 }
 
 const SSD_PIDFILE = '/var/run/docker-ssd.pid';
@@ -38,7 +44,10 @@ export async function describeDockerd(r: ProcReader, procRoot: string, pid: numb
   const env = parseEnviron(await r.proc(pid, 'environ'));
   const { uid = 0 } = statusIds(await r.proc(pid, 'status'));
   const cgroup = (await r.proc(pid, 'cgroup')) ?? '';
-  const systemd = await r.exists('/run/systemd/system');
+  // In a container, the host's systemd, init script and pidfile are seen through dockerd's own root.
+  const other = await r.otherMountNs(pid);
+  const seen = (path: string) => seenBy(procRoot, pid, other, path);
+  const systemd = await r.exists(seen('/run/systemd/system'));
   const configured = flagValue(argv, '--config-file');
   if (argv.includes('--rootless') || env.ROOTLESSKIT_STATE_DIR !== undefined || uid !== 0) {
     const owner = passwdEntry(await r.read('/etc/passwd'), uid);
@@ -65,7 +74,7 @@ export async function describeDockerd(r: ProcReader, procRoot: string, pid: numb
   if (snap !== undefined && cgroup.includes(`/snap.${snap.instance}.dockerd.service`)) managedBy = 'snap';
   else if (snap === undefined && systemd && /\/docker\.service\b/.test(cgroup)) managedBy = 'systemd';
   // The init script's start-stop-daemon records what it started here; a dockerd started by hand is not in it.
-  else if (snap === undefined && (await r.exists('/etc/init.d/docker')) && Number((await r.read(SSD_PIDFILE))?.trim()) === pid) managedBy = 'sysv';
+  else if (snap === undefined && (await r.exists(seen('/etc/init.d/docker'))) && Number((await r.read(seen(SSD_PIDFILE)))?.trim()) === pid) managedBy = 'sysv';
   return {
     pid,
     argv,
@@ -78,6 +87,7 @@ export async function describeDockerd(r: ProcReader, procRoot: string, pid: numb
     uid,
     signalPid: pid,
     ...(snap ? { snap: snap.instance } : {}),
+    ...(other ? { viaNsenter: true as const } : {}),
   };
 }
 

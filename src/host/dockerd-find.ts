@@ -4,6 +4,7 @@ import { flagValue, parseEnviron, statusIds } from './dockerd-facts.js';
 import { procReader } from './dockerd-proc.js';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
+import { belowProcRoot } from './mount-ns.js';
 import { processComms } from './proc.js';
 
 export type { DockerdProcess } from './dockerd-describe.js';
@@ -29,6 +30,15 @@ export async function findDockerds(input: Input): Promise<DockerdProcess[]> {
     const pidfile = flagValue(argv, '--pidfile') ?? flagValue(argv, '-p') ?? fallback;
     return pidfile !== undefined && Number((await r.read(pidfile))?.trim()) === pid;
   };
+  // regsetup in a container (hostPID) has no /var/run/docker.pid of its own: the host's dockerd is
+  // the one whose pidfile, as it sees it itself, names it. A fleet node's dockerd in a PID namespace
+  // of its own writes another number there.
+  const ownPidfileSeenByItself = async (pid: number) => {
+    if (!(await r.otherMountNs(pid))) return false;
+    const argv = await r.argvOf(pid);
+    const pidfile = flagValue(argv, '--pidfile') ?? flagValue(argv, '-p') ?? PIDFILES[0]!;
+    return Number((await r.procOf(pid, `root${belowProcRoot(pidfile)}`))?.trim()) === pid;
+  };
 
   let system: number | undefined;
   for (const pidfile of PIDFILES) {
@@ -50,6 +60,7 @@ export async function findDockerds(input: Input): Promise<DockerdProcess[]> {
     // Several system daemons: prefer the one its own pidfile names.
     const rootful = found.filter((f) => !f.rootless);
     for (const f of rootful) if (system === undefined && (await ownPidfile(f.pid))) system = f.pid;
+    for (const f of rootful) if (system === undefined && (await ownPidfileSeenByItself(f.pid))) system = f.pid;
     system ??= rootful[0]?.pid;
   }
   const rootless = new Map<number, number>();

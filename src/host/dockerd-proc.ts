@@ -1,6 +1,7 @@
 import { isRegsetupError, RegsetupError } from '../core/errors.js';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
+import { otherMountNs } from './mount-ns.js';
 
 // Reading /proc (under --root for tests: a tree with a fake /proc) for the dockerd finder.
 
@@ -20,6 +21,8 @@ export interface ProcReader {
   /** As procOf, but the picked daemon vanishing is ERR_DOCKERD_GONE: its files are what we were about to read. */
   proc(pid: number, name: string): Promise<string | undefined>;
   argvOf(pid: number): Promise<string[]>;
+  /** The process lives in another mount namespace than regsetup (regsetup in a container with hostPID). */
+  otherMountNs(pid: number): Promise<boolean>;
   /** The pid whose vanishing is worth saying. */
   picked?: number;
 }
@@ -48,6 +51,7 @@ export function procReader(files: Files, root: string | undefined, procRoot: str
     async argvOf(pid) {
       return ((await reader.proc(pid, 'cmdline')) ?? '').split('\0').filter((arg, i, all) => arg !== '' || i < all.length - 1);
     },
+    otherMountNs: (pid) => otherMountNs(files, root, procRoot, pid),
   };
   return reader;
 }

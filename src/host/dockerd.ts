@@ -2,6 +2,7 @@ import { RegsetupError } from '../core/errors.js';
 import { systemClock, sleep as realSleep, type Clock, type Sleep } from './clock.js';
 import type { DockerApi } from './docker-api.js';
 import type { DockerdProcess } from './dockerd-find.js';
+import { onHost } from './mount-ns.js';
 import type { Processes } from './processes.js';
 
 export { conflicts, flagSources, type FlagSource } from './dockerd-flags.js';
@@ -21,7 +22,8 @@ const gone = (pid: number, cause: unknown) =>
 export async function reloadDockerd(input: { dockerd: DockerdProcess; processes: Processes }): Promise<{ method: 'systemctl' | 'signal' }> {
   const { dockerd, processes } = input;
   if (dockerd.managedBy === 'systemd') {
-    const result = await processes.run('systemctl', ['reload', 'docker.service'], { timeoutMs: 30_000 });
+    const [cmd, ...args] = onHost(['systemctl', 'reload', 'docker.service'], dockerd.viaNsenter);
+    const result = await processes.run(cmd!, args, { timeoutMs: 30_000 });
     if (result.exitCode === 0) return { method: 'systemctl' };
     // A unit without ExecReload, or a systemd that is not answering: the signal is what ExecReload sends anyway.
   }

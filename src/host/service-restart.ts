@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { refused } from '../core/errors.js';
 import { sleep as realSleep, systemClock, type Clock, type Sleep } from './clock.js';
+import { onHost, seenBy } from './mount-ns.js';
 import type { Processes } from './processes.js';
 
 // Restarting a daemon the way its service manager would. Under systemd, `systemctl restart` of its
@@ -9,6 +10,12 @@ import type { Processes } from './processes.js';
 // it with SIGTERM, wait for it to exit, and start the same argv again — same executable, arguments,
 // environment, working directory and log files — in a session of its own. Never SIGHUP: containerd
 // dies of it (docs/host-behaviour.md).
+//
+// regsetup in a container with hostPID (the DaemonSet) sees the daemon in another mount namespace.
+// Its systemd is the host's: found through the daemon's own root, told through nsenter into PID 1's
+// namespaces. Without systemd there is no one to start it again: a process started from here would
+// live in the container's mount namespace and cgroup (and die with it), so regsetup does not
+// restart it at all ('unreachable'; the plan refuses before any change).
 
 export interface RestartPorts {
   processes: Processes;
@@ -21,16 +28,29 @@ export interface RestartPorts {
 export interface ServiceOf {
   /** The systemd unit when systemd runs it. */
   unit?: string;
-  how: 'systemd' | 'process';
+  how: 'systemd' | 'process' | 'unreachable';
+  /** The daemon is in another mount namespace (regsetup in a container): systemctl runs through nsenter. */
+  viaNsenter?: boolean;
 }
 
-/** How the daemon with this pid is run: under systemd (its unit) or as a plain process. */
-export function serviceOf(pid: number, proc = '/proc', systemdDir = '/run/systemd/system'): ServiceOf {
+const SYSTEMD_BOOTED = '/run/systemd/system';
+
+/** How the daemon with this pid is run: under systemd (its unit), as a plain process, or out of reach (from a container, without systemd). */
+export function serviceOf(pid: number, proc = '/proc', systemdDir = SYSTEMD_BOOTED): ServiceOf {
   const cgroup = readText(`${proc}/${pid}/cgroup`) ?? '';
+  // cgroup v2 with a cgroup namespace of our own shows the host's path as 0::/../../system.slice/x.service.
   const unit = /\/([^/\n]+\.service)\b/.exec(cgroup)?.[1];
-  if (existsSync(systemdDir) && unit !== undefined) return { how: 'systemd', unit };
-  return { how: 'process' };
+  const other = otherMountNsSync(proc, pid);
+  if (existsSync(other ? seenBy(proc, pid, true, SYSTEMD_BOOTED) : systemdDir) && unit !== undefined) return { how: 'systemd', unit, ...(other ? { viaNsenter: true } : {}) };
+  return { how: other ? 'unreachable' : 'process' };
 }
+
+const nsOf = (path: string): string | undefined => readlinkSafe(path);
+const otherMountNsSync = (proc: string, pid: number): boolean => {
+  const mine = nsOf(`${proc}/self/ns/mnt`);
+  const theirs = nsOf(`${proc}/${pid}/ns/mnt`);
+  return mine !== undefined && theirs !== undefined && mine !== theirs;
+};
 
 const readText = (path: string): string | undefined => {
   try {
@@ -50,9 +70,16 @@ export async function restartProcess(pid: number, ports: RestartPorts, options: 
   const proc = ports.proc ?? '/proc';
   const service = options.service ?? serviceOf(pid, proc);
   if (service.how === 'systemd') {
-    const r = await ports.processes.run('systemctl', ['restart', service.unit!], { timeoutMs: options.timeoutMs ?? 120_000 });
-    if (r.exitCode !== 0) throw refused('ERR_RESTART_FAILED', `systemctl restart ${service.unit} failed: ${r.stderr || r.stdout}`, `Look at \`journalctl -u ${service.unit}\`.`);
+    const [cmd, ...args] = onHost(['systemctl', 'restart', service.unit!], service.viaNsenter);
+    const r = await ports.processes.run(cmd!, args, { timeoutMs: options.timeoutMs ?? 120_000 });
+    if (r.exitCode !== 0) {
+      const hint = service.viaNsenter && r.exitCode === 127 ? 'The image needs nsenter, and the container hostPID with CAP_SYS_ADMIN, CAP_SYS_CHROOT and CAP_SYS_PTRACE (deploy/kubernetes/daemonset.yaml).' : `Look at \`journalctl -u ${service.unit}\`.`;
+      throw refused('ERR_RESTART_FAILED', `${[cmd, ...args].join(' ')} failed: ${r.stderr || r.stdout}`, hint);
+    }
     return undefined;
+  }
+  if (service.how === 'unreachable') {
+    throw refused('ERR_RESTART_FAILED', `process ${pid} runs in another mount namespace and no systemd runs it: regsetup cannot start it again from here`, 'Restart it on the host yourself, or run regsetup on the host.');
   }
   const argv = (readText(`${proc}/${pid}/cmdline`) ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
   if (argv.length === 0) throw refused('ERR_RESTART_FAILED', `process ${pid} is gone; nothing to restart`, 'Start it yourself.');

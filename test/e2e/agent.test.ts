@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regsetup } from './helpers/cli.js';
+import { until } from './helpers/until.js';
 import {
   backupHostState,
   credentialSandbox,
@@ -47,16 +48,6 @@ function get(socketPath: string, path: string): Promise<{ status: number; body: 
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 15_000, pollMs = 25): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await Promise.resolve(fn()).catch(() => undefined);
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(pollMs);
-  }
 }
 
 const readDaemon = () => (existsSync(DAEMON_JSON) ? readFileSync(DAEMON_JSON, 'utf8') : '');

@@ -30,7 +30,7 @@ function parsePrometheus(text: string): Map<string, number> {
 }
 
 describe('the agent socket', () => {
-  it('answers /healthz (200, then 503 with the finding), /metrics in Prometheus text, /status; the socket is 0660', async () => {
+  it('answers /healthz (200, then 503 with the finding), /livez (200 all along), /metrics in Prometheus text, /status; the socket is 0660', async () => {
     const node = agentNode({ daemonJson: '{}\n' });
     await node.agent.load();
     await node.agent.run({ kind: 'full', trigger: 'start', paths: [] });
@@ -56,6 +56,9 @@ describe('the agent socket', () => {
       expect((await getOverSocket(socketPath, '/nope'))?.status).toBe(404);
       const tcp = await fetch(`http://127.0.0.1:${server.tcp!.port}/healthz`);
       expect(tcp.status).toBe(503);
+      // Liveness is not health: a node that is not converged keeps its agent (the kubelet's livenessProbe).
+      const live = await fetch(`http://127.0.0.1:${server.tcp!.port}/livez`);
+      expect([live.status, await live.json()]).toEqual([200, { ok: true }]);
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });

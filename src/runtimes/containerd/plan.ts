@@ -206,6 +206,6 @@ function decideRestart(desired: ResolvedDesired, snap: ContainerdSnapshot, warni
       'Run with --restart auto (or restart), or set config_path in config.toml yourself, restart containerd, and run join again. Nothing was changed.',
     );
   }
-  if (!snap.canRestart) throw refused('ERR_NO_RESTART', 'containerd must restart to read config_path, but regsetup cannot restart it here', 'Set config_path yourself and restart containerd, then run join again.');
+  if (!snap.canRestart) throw refused('ERR_NO_RESTART', 'containerd must restart to read config_path, but regsetup cannot restart it here (from a container it restarts only a containerd that the host\'s systemd runs)', 'Set config_path yourself and restart containerd, then run join again. Nothing was changed.');
   return 'restart';
 }

@@ -61,7 +61,7 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
         ...read,
         version: p?.version ?? { major: 1, minor: 6, text: 'unknown (not running)' },
         running: p !== undefined,
-        canRestart: p !== undefined && service !== undefined,
+        canRestart: p !== undefined && service !== undefined && service.how !== 'unreachable',
         ...(kubelet ? { kubelet } : {}),
         selfCommand: selfCommand(),
       };
@@ -81,7 +81,7 @@ export function containerdSession(host: HostPorts, id: string, p: ContainerdProc
       client = undefined;
       const pid = await restartProcess(current.pid, { processes: host.processes, clock: host.clock, sleep: host.sleep }, service ? { service } : {});
       if (pid !== undefined) current = { ...current, pid };
-      log(`restarted containerd${service?.how === 'systemd' ? ` (systemctl restart ${service.unit})` : pid ? ` (now pid ${pid})` : ''}; waiting for CRI to show config_path`);
+      log(`restarted containerd${service?.how === 'systemd' ? ` (${service.viaNsenter ? 'nsenter -t 1 … ' : ''}systemctl restart ${service.unit})` : pid ? ` (now pid ${pid})` : ''}; waiting for CRI to show config_path`);
     },
     async confirm(plan, which, options: ConfirmOptions) {
       const expected = (which === 'after' ? plan.expect : plan.expectBefore) as ContainerdExpect | undefined;

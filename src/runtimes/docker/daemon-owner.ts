@@ -1,5 +1,6 @@
 import { refused } from '../../core/errors.js';
 import type { DockerdProcess } from '../../host/dockerd.js';
+import { onHost } from '../../host/mount-ns.js';
 import type { DockerLayout } from './layout.js';
 
 // Whose daemon a Docker session is, and what follows from it: a session configures only a daemon of
@@ -39,11 +40,11 @@ export function notYours(session: Owned): Error | undefined {
 export function restartOf(d: DockerdProcess | undefined, asUid: number): { argv: string[]; env?: Record<string, string> } | undefined {
   switch (d?.managedBy) {
     case 'systemd':
-      return { argv: ['systemctl', 'restart', 'docker.service'] };
+      return { argv: onHost(['systemctl', 'restart', 'docker.service'], d.viaNsenter) };
     case 'sysv':
-      return { argv: ['/etc/init.d/docker', 'restart'] };
+      return { argv: onHost(['/etc/init.d/docker', 'restart'], d.viaNsenter) };
     case 'snap':
-      return { argv: ['snap', 'restart', `${d.snap ?? 'docker'}.dockerd`] };
+      return { argv: onHost(['snap', 'restart', `${d.snap ?? 'docker'}.dockerd`], d.viaNsenter) };
     case 'systemd-user':
       return d.uid === asUid ? { argv: ['systemctl', '--user', 'restart', 'docker.service'], ...(d.runtimeDir ? { env: { XDG_RUNTIME_DIR: d.runtimeDir } } : {}) } : undefined;
     default:
