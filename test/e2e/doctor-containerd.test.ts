@@ -158,7 +158,7 @@ describe('regsetup doctor × containerd (lab, real containerd 1.6 with CRI)', { 
     const pid = await containerdPid(lab);
     const f = await doctor(['--fix', '--yes']);
     expect(f.exitCode, show(f)).toBe(0);
-    expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'applied', detail: expect.arrayContaining([expect.stringContaining('containerd (CRI) restarted')]) })]));
+    expect(f.json.fixes as Fixed[]).toEqual(expect.arrayContaining([expect.objectContaining({ status: 'applied', detail: expect.arrayContaining([expect.stringContaining("containerd (CRI): restarted")]) })]));
     expect(await containerdPid(lab)).not.toBe(pid);
     expect(readFileSync(lab.containerd.configFile, 'utf8')).toContain(`config_path = "${CERTS}"`);
     expect(await configPaths()).toEqual([CERTS]);

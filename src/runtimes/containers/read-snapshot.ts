@@ -1,4 +1,5 @@
 import { dirname, posix } from 'node:path';
+import { isRegsetupError } from '../../core/errors.js';
 import type { Journal } from '../../core/journal.js';
 import type { Files } from '../../host/files.js';
 import { containersRecord } from './record.js';
@@ -70,7 +71,12 @@ export async function readContainersFiles(files: Files, layout: ContainersLayout
     if (text !== undefined && file.previous !== undefined) backups[file.previous.backupPath] = text;
   }
   const runtimeAuth = [];
-  for (const path of layout.runtimeAuthFiles) runtimeAuth.push({ path, file: await readFile(files, path, false) });
+  // Only looked at, never written: one this user may not even stat (a /run/containers/<uid> that
+  // root's podman made 0700) holds nothing of theirs, as podman run by them cannot read it either.
+  for (const path of layout.runtimeAuthFiles) {
+    const file = await readFile(files, path, false).catch((error: unknown) => (isRegsetupError(error) && error.code === 'ERR_PERMISSION' ? ({ state: 'absent' } as const) : Promise.reject(error)));
+    runtimeAuth.push({ path, file });
+  }
   return {
     layout,
     registriesConf: await readFile(files, layout.registriesConf, false),
