@@ -103,6 +103,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
 
   const activated = new Set<string>();
   const written = new Set<string>();
+  let cleaned = new Set<string>();
   const timeout = opts.settleTimeoutMs ?? settleTimeoutMs;
   try {
     // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
@@ -123,6 +124,8 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       log(`${action.kind === 'remove-file' ? 'removed' : 'wrote'} ${action.path}: ${action.reason}`);
     }
     for (const r of plan.runtimes) await activateAndConfirm(r, ports, activated, { timeoutMs: timeout(r.activation), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+    // Files a join created go once the runtime showed them emptied; then the directories left empty.
+    cleaned = await cleanUp(files, plan, log);
     if (forgetting) {
       const removed = await pruneCreatedDirs(files, journalBefore, journalFile, log);
       await writeJournal(files, journalFile, journalBefore, plan, originals, { created, removed });
@@ -130,7 +133,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   } catch (error) {
     await rollBack({ files, log, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
-  return report(plan, activated, await cleanUp(files, plan, log));
+  return report(plan, activated, cleaned);
 }
 
 async function activateAndConfirm(r: RuntimePlan, ports: ApplyPorts, activated: Set<string>, options: { timeoutMs: number; pollMs?: number }): Promise<void> {
@@ -170,11 +173,19 @@ async function pruneCreatedDirs(files: Files, journalText: string | undefined, j
   return removed;
 }
 
-/** After the runtime confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
+/**
+ * After the runtime confirmed the emptied file, a file join created goes too (or loses the lists a
+ * join added), unless someone wrote to it meanwhile. Returns the paths removed.
+ */
 async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): Promise<Set<string>> {
   const removed = new Set<string>();
-  for (const { path, ifContent, encoding, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
+  for (const { path, ifContent, after, encoding, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
     if ((await readAs(files, path, encoding)) !== ifContent) continue;
+    if (after !== undefined) {
+      await files.writeAtomic(path, contentBytes(after, encoding));
+      log(`rewrote ${path}: ${reason}`);
+      continue;
+    }
     await files.remove(path);
     removed.add(path);
     log(`removed ${path}: ${reason}`);
