@@ -46,3 +46,18 @@ export async function changedSince(files: Files, file: ConfigFile): Promise<bool
   const now = await files.readBytes(file.path);
   return now === undefined ? file.bytes !== undefined : file.bytes === undefined || !now.equals(file.bytes);
 }
+
+/**
+ * One regsetup at a time rewrites a Docker config (login, leave's logout, creds migrate): a lock
+ * file beside config.json, so two runs never lose each other's entries. A missing directory is
+ * made (0700) for it, and removed again when nothing was written into it.
+ */
+export async function withConfigLock<T>(files: Files, dir: string, fn: () => Promise<T>): Promise<T> {
+  const made = !(await files.exists(dir));
+  if (made) await files.mkdirp(dir, 0o700);
+  try {
+    return await files.withLock(`${configPath(dir)}.lock`, fn);
+  } finally {
+    if (made && (await files.readdir(dir)).length === 0) await files.remove(dir, { recursive: true });
+  }
+}

@@ -9,10 +9,11 @@ import { ExitCode } from '../../core/errors.js';
 import { planToJson, renderPlanDiff } from '../../core/plan-render.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js';
+import { withConfigLock } from '../../credentials/docker-config-file.js';
 import { logoutRegistry } from '../../credentials/login.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
-import { credentialCommandPorts } from './credential-ports.js';
+import { credentialCommandPorts, type CredentialCommandPorts } from './credential-ports.js';
 import { appliedJson, appliedLine, hostOf, operatorIo } from './io.js';
 
 /** `regsetup leave`: undo exactly what join recorded for a registry, in every runtime, keep what was there before. */
@@ -51,6 +52,12 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
 /** What join stored goes too: the helper's entry and the credHelpers line, while they still name regsetup. */
 async function forgetCredentials(ctx: CommandContext, registries: string[], dockerConfig: string | undefined, other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const ports = credentialCommandPorts(ctx, dockerConfig);
+  // One lock for the logouts and the wrapper's removal: a concurrent join's login is either
+  // before (its entry keeps the wrapper) or after (it installs the wrapper again).
+  await withConfigLock(ports.files, ports.dockerConfigDir, () => forgetUnderLock(ctx, ports, registries, other));
+}
+
+async function forgetUnderLock(ctx: CommandContext, ports: CredentialCommandPorts, registries: string[], other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const path = `${ports.dockerConfigDir}/config.json`;
   for (const hostPort of new Set(registries)) {
     const source = credentialSourceFor(parseDockerConfig(await ports.files.readText(path), path), hostPort);
