@@ -102,11 +102,11 @@ describe('concurrent credential runs on one Docker config', () => {
     expect(n.config().auths).toEqual({ 'old1.example.com': { auth: b64('ci:one') } });
   });
 
-  it('a login into a Docker config directory that does not exist yet leaves none behind when it fails', async () => {
-    const { fs } = memfs({ '/usr/local/.keep': '', '/var/lib/.keep': '', '/home/ci/.keep': '' });
+  it('a login into a Docker config directory that does not exist yet (nor its parent) leaves neither behind when it fails', async () => {
+    const { fs } = memfs({ '/usr/local/.keep': '', '/var/lib/.keep': '', '/home/.keep': '' });
     const failing = { ...memoryBackend(), store: async () => Promise.reject(new Error('the helper crashed')) };
     const ports = { files: nodeFiles(fs as unknown as FsModule), docker: fakeDockerApi({ logins: { 'a.example.com': { username: 'ci', password: 'pw' } } }), store: failing, env: {}, uid };
     await expect(loginRegistry(ports, { registry: 'a.example.com', username: 'ci', password: 'pw', dockerConfigDir: '/home/ci/.docker', root: '/', self })).rejects.toMatchObject({ exitCode: 5 });
-    expect(fs.existsSync('/home/ci/.docker')).toBe(false);
+    expect(fs.existsSync('/home/ci')).toBe(false);
   });
 });
