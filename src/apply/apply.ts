@@ -95,6 +95,9 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   const { files, log } = ports;
   const actions = planActions(plan);
   const journalFile = journalPath(stateDir);
+  // Before the first write: a path the files port would refuse (a link, an immutable file, a
+  // read-only mount) is a refusal with nothing changed, not a failure half-way through.
+  for (const action of actions) await files.checkWritable(action.path);
   // Only a run that writes host files keeps a backup directory.
   const dir = actions.length === 0 ? '(no backup: no host file changes)' : await backupDir(files, stateDir, ports.clock.now());
   const originals = actions.length === 0 ? [] : await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
