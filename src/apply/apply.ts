@@ -108,11 +108,11 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   const written = new Set<string>();
   let cleaned = new Set<string>();
   const timeout = opts.settleTimeoutMs ?? settleTimeoutMs;
+  const created = await missingDirs(files, actions);
   try {
     // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
     // meant to do. A leave's "forget" goes last: killed half-way, the record still names what is left.
     const forgetting = plan.operation === 'leave';
-    const created = await missingDirs(files, actions);
     if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals, { created });
     for (const action of actions) {
       written.add(action.path);
@@ -134,7 +134,7 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       await writeJournal(files, journalFile, journalBefore, plan, originals, { created, removed });
     }
   } catch (error) {
-    await rollBack({ files, log, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
+    await rollBack({ files, log, originals, written, createdDirs: created, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
   return report(plan, activated, cleaned);
 }

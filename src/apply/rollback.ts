@@ -16,6 +16,8 @@ export interface RollBack {
   originals: Original[];
   /** The paths this run wrote or removed (a failure can come before the last one). */
   written: ReadonlySet<string>;
+  /** Directories this run made for its files: they go again once empty. */
+  createdDirs?: readonly string[];
   journalFile: string;
   journalBefore: string | undefined;
   plan: Plan;
@@ -50,6 +52,14 @@ export async function rollBack(r: RollBack): Promise<never> {
       await restoreOne(r.files, original);
     } catch (error) {
       failures.push(`${original.path}: ${(error as Error).message}${original.backupPath ? ` (its original is in ${original.backupPath})` : ''}`);
+    }
+  }
+  // Deepest first, each only when nothing is left in it (a file that could not go keeps its directory).
+  for (const dir of [...(r.createdDirs ?? [])].sort((a, b) => b.split('/').length - a.split('/').length)) {
+    try {
+      if ((await r.files.readdir(dir)).length === 0) await r.files.remove(dir, { recursive: true });
+    } catch (error) {
+      failures.push(`${dir}: ${(error as Error).message}`);
     }
   }
   if (failures.length === 0) {

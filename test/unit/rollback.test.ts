@@ -82,6 +82,8 @@ describe('a rollback on a filesystem that refuses', () => {
     expect(n.attempts.filter((a) => a === `write ${DAEMON_JSON}`)).toHaveLength(1);
     expect(String(n.fs.readFileSync(DAEMON_JSON, 'utf8'))).toBe(EXISTING);
     expect(n.fs.existsSync(CA)).toBe(false);
+    // The directories it made for the CA go too.
+    expect(n.fs.existsSync('/etc/docker/certs.d')).toBe(false);
     expect(Object.keys((await readJournal(n.host)).registries)).toEqual([]);
     expect(await drift(n.host)).toEqual([]);
   });
