@@ -4,12 +4,12 @@ import { applyPrepared, planJoinNow, prepareLeave, readJournal, type ConvergeHos
 import { statusReport } from '../../src/converge/status.js';
 import { isRegsetupError } from '../../src/core/errors.js';
 import type { ResolvedDesired } from '../../src/core/plan-types.js';
-import { nodeFiles, type FsModule } from '../../src/host/files.js';
 import type { Processes } from '../../src/host/processes.js';
 import { containerdSession } from '../../src/runtimes/containerd/session.js';
 import { detectSessions } from '../../src/runtimes/registry.js';
 import type { HostPorts, RuntimeSession } from '../../src/runtimes/types.js';
 import { fakeDockerApi } from '../fakes/fake-docker-api.js';
+import { processFiles } from '../fakes/process-files.js';
 import { proc } from '../fakes/fake-proc.js';
 import { desired, pem } from './helpers/join-fixtures.js';
 
@@ -64,18 +64,9 @@ function node(tree: Tree) {
     isAlive: () => true,
   };
   let t = NOW;
-  /**
-   * The ports of one regsetup process: its own fs scope and pid, so only the lock file keeps it
-   * apart from the others. `meddle` runs before each of its reads of a path (something that is not
-   * regsetup writing to the node meanwhile).
-   */
+  /** The ports of one regsetup process (test/fakes/process-files.ts); `meddle` runs before each of its reads of a path. */
   const process = (pid: number, meddle?: (path: string) => void): ConvergeHost => {
-    type Open = (path: unknown, ...rest: unknown[]) => Promise<unknown>;
-    const promises = Object.create(fs.promises) as { open: Open };
-    const open = fs.promises.open.bind(fs.promises) as Open;
-    if (meddle) promises.open = async (path, ...rest) => (meddle(String(path)), open(path, ...rest));
-    const scope = { ...fs, promises } as unknown as FsModule;
-    const files = nodeFiles(scope, { pid, isAlive: () => true, pollMs: 1 });
+    const files = processFiles(fs, pid, meddle);
     const ports: HostPorts = { root: '/', files, processes, clock: { now: () => (t += 10) }, sleep: async () => new Promise((r) => setTimeout(r, 1)), env: { PATH: '/usr/bin', HOME: '/root' }, uid: 0, stateDir: STATE, dockerApi: () => docker };
     return { ports };
   };
@@ -116,7 +107,7 @@ const dockerView = (n: ReturnType<typeof node>) => structuredClone(n.docker.info
 describe.each([
   ['a fresh node', FRESH],
   ['a node with files of its own', LIVED_IN],
-])('concurrent runs on %s', (_name, tree) => {
+])('concurrent runs on %s', { timeout: 120_000 }, (_name, tree) => {
   it('8 joins of one registry and 4 of others at once all land in every runtime, the journal agrees; two leaves of each at once give every byte back', async () => {
     const n = node(tree);
     const before = hostFiles(n.vol);
@@ -170,7 +161,7 @@ describe.each([
   });
 });
 
-describe('something that is not regsetup writes to the node during a join', () => {
+describe('something that is not regsetup writes to the node during a join', { timeout: 60_000 }, () => {
   it('once: the join re-plans under the lock, lands, and keeps what the other wrote', async () => {
     const n = node(LIVED_IN);
     let reads = 0;

@@ -6,6 +6,7 @@ import { withConfigLock } from '../../src/credentials/docker-config-file.js';
 import { loginRegistry, logoutRegistry } from '../../src/credentials/login.js';
 import { migrateCredentials } from '../../src/credentials/migrate.js';
 import { nodeFiles, type FsModule } from '../../src/host/files.js';
+import { processFiles } from '../fakes/process-files.js';
 import { fakeDockerApi } from '../fakes/fake-docker-api.js';
 import { memoryBackend } from '../fakes/memory-credential-backend.js';
 
@@ -28,16 +29,11 @@ function node(config = ORIGINAL) {
   const store = { ...memory, store: async (c: Parameters<typeof memory.store>[0]) => (await tick(), memory.store(c)), get: async (url: string) => (await tick(), memory.get(url)), erase: async (url: string) => (await tick(), memory.erase(url)) };
   const docker = fakeDockerApi({ logins: Object.fromEntries(REGISTRIES.map((r) => [r, { username: 'ci', password: `pw-${r}` }])) });
   const process = (pid: number, meddle?: (path: string) => void) => {
-    type Open = (path: unknown, ...rest: unknown[]) => Promise<unknown>;
-    const promises = Object.create(fs.promises) as { open: Open };
-    const open = fs.promises.open.bind(fs.promises) as Open;
     // Every file of the Docker config takes a moment to open, as on a disk: reads and writes of the runs overlap.
-    promises.open = async (path, ...rest) => {
-      if (String(path).startsWith('/root/.docker/')) await tick();
-      meddle?.(String(path));
-      return open(path, ...rest);
-    };
-    const files = nodeFiles({ ...fs, promises } as unknown as FsModule, { pid, isAlive: () => true, pollMs: 1 });
+    const files = processFiles(fs, pid, async (path) => {
+      if (path.startsWith('/root/.docker/')) await tick();
+      meddle?.(path);
+    });
     return { files, docker, store, env: { PATH: '/usr/local/bin:/usr/bin' }, uid };
   };
   return { fs, memory, process, config: () => JSON.parse(String(fs.readFileSync(CONFIG, 'utf8'))) as Record<string, Record<string, unknown>> };
@@ -48,7 +44,7 @@ const login = (ports: ReturnType<ReturnType<typeof node>['process']>, registry: 
 
 const settled = (results: PromiseSettledResult<unknown>[]) => results.map((r) => (r.status === 'fulfilled' ? 'ok' : String((r.reason as Error).message)));
 
-describe('concurrent credential runs on one Docker config', () => {
+describe('concurrent credential runs on one Docker config', { timeout: 60_000 }, () => {
   it('6 logins at once all land: every credHelpers entry, every secret, one wrapper; 6 logouts at once give config.json back byte for byte', async () => {
     const n = node();
     const logins = await Promise.allSettled(REGISTRIES.map((r, i) => login(n.process(100 + i), r)));

@@ -72,7 +72,7 @@ async function join(host: ConvergeHost) {
 const failure = (p: Promise<unknown>) => p.then(() => Promise.reject(new Error('expected a failure')), (e: unknown) => (isRegsetupError(e) ? e : Promise.reject(e))) as Promise<RegsetupError>;
 const drift = async (host: ConvergeHost) => (await statusReport(host)).registries.flatMap((r) => r.runtimes.flatMap((x) => x.drift.map((d) => d.what)));
 
-describe('a rollback on a filesystem that refuses', () => {
+describe('a rollback on a filesystem that refuses', { timeout: 60_000 }, () => {
   it('puts back only what this run changed: daemon.json, whose write met a full disk, is never written again', async () => {
     const n = node();
     n.failing.set(DAEMON_JSON, { code: 'ENOSPC', op: 'writeAtomic' });
