@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('regsetup processes at once', { timeout: 300_000 }, () => {
-  it('8 joins of one registry and 4 of others all exit 0 and land; 10 leaves at once (two of each) give every byte back', async () => {
+  it('8 joins of one registry and 4 of others all exit 0 and land; 5 leaves at once give every byte back', async () => {
     const before = tree();
     const joins = [...Array<string>(8).fill(hosts[0]!), ...hosts.slice(1)];
     const joined = await Promise.all(joins.map((h) => regsetup('join', h, '--runtime', 'k3s', '--ca-file', '/ca.pem', ...(h === hosts[0] ? ['--mirror', `https://${h}`] : []), '--no-verify', '--yes', '--json')));
@@ -71,8 +71,10 @@ describe('regsetup processes at once', { timeout: 300_000 }, () => {
     expect(entries.map((e) => e.registry).sort()).toEqual([...hosts].sort());
     expect(entries.flatMap((e) => e.runtimes.flatMap((r) => r.drift))).toEqual([]);
 
-    const left = await Promise.all([...hosts, ...hosts].map((h) => regsetup('leave', h, '--yes', '--json')));
-    expect(left.map((r) => [r.exitCode, r.exitCode === 0 ? '' : r.stderr])).toEqual([...hosts, ...hosts].map(() => [0, '']));
+    // Each registry once: a second leave that starts after the first one finished is a leave of a
+    // registry not on record (exit 2), which is right — the in-process test has two leaves that meet.
+    const left = await Promise.all(hosts.map((h) => regsetup('leave', h, '--yes', '--json')));
+    expect(left.map((r) => [r.exitCode, r.exitCode === 0 ? '' : r.stderr])).toEqual(hosts.map(() => [0, '']));
     expect(tree()).toEqual(before);
   });
 });
