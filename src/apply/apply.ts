@@ -99,6 +99,9 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
   const { files, log } = ports;
   const actions = planActions(plan);
   const journalFile = journalPath(stateDir);
+  // Before the first write: a path the files port would refuse (a link, an immutable file, a
+  // read-only mount) is a refusal with nothing changed, not a failure half-way through.
+  for (const action of actions) await files.checkWritable(action.path);
   // Only a run that writes host files keeps a backup directory.
   const dir = actions.length === 0 ? '(no backup: no host file changes)' : await backupDir(files, stateDir, ports.clock.now());
   const originals = actions.length === 0 ? [] : await backUp(files, dir, [...new Set(actions.map((a) => a.path))]);
@@ -107,12 +110,13 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
 
   const activated = new Set<string>();
   const written = new Set<string>();
+  let cleaned = new Set<string>();
   const timeout = opts.settleTimeoutMs ?? settleTimeoutMs;
+  const created = await missingDirs(files, actions);
   try {
     // A join's record goes first: a run killed half-way still tells `status` and `leave` what it
     // meant to do. A leave's "forget" goes last: killed half-way, the record still names what is left.
     const forgetting = plan.operation === 'leave';
-    const created = await missingDirs(files, actions);
     if (!forgetting) await writeJournal(files, journalFile, journalBefore, plan, originals, { created });
     for (const action of actions) {
       written.add(action.path);
@@ -127,14 +131,16 @@ async function applyLocked(plan: Plan, ports: ApplyPorts & { sleep: Sleep }, sta
       log(`${action.kind === 'remove-file' ? 'removed' : 'wrote'} ${action.path}: ${action.reason}`);
     }
     for (const r of plan.runtimes) await activateAndConfirm(r, ports, activated, { timeoutMs: timeout(r.activation), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+    // Files a join created go once the runtime showed them emptied; then the directories left empty.
+    cleaned = await cleanUp(files, plan, log);
     if (forgetting) {
       const removed = await pruneCreatedDirs(files, journalBefore, journalFile, log);
       await writeJournal(files, journalFile, journalBefore, plan, originals, { created, removed });
     }
   } catch (error) {
-    await rollBack({ files, log, progress: ports.progress, originals, written, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
+    await rollBack({ files, log, progress: ports.progress, originals, written, createdDirs: created, journalFile, journalBefore, plan, activated, sessions: ports.sessions, dir, cause: error, timeout, pollMs: opts.pollMs });
   }
-  return report(plan, activated, await cleanUp(files, plan, log));
+  return report(plan, activated, cleaned);
 }
 
 async function activateAndConfirm(r: RuntimePlan, ports: ApplyPorts, activated: Set<string>, options: { timeoutMs: number; pollMs?: number }): Promise<void> {
@@ -174,11 +180,19 @@ async function pruneCreatedDirs(files: Files, journalText: string | undefined, j
   return removed;
 }
 
-/** After the runtime confirmed the emptied file, a file join created goes too, unless someone wrote to it meanwhile. */
+/**
+ * After the runtime confirmed the emptied file, a file join created goes too (or loses the lists a
+ * join added), unless someone wrote to it meanwhile. Returns the paths removed.
+ */
 async function cleanUp(files: Files, plan: Plan, log: (line: string) => void): Promise<Set<string>> {
   const removed = new Set<string>();
-  for (const { path, ifContent, encoding, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
+  for (const { path, ifContent, after, encoding, reason } of plan.runtimes.flatMap((r) => r.cleanup ?? [])) {
     if ((await readAs(files, path, encoding)) !== ifContent) continue;
+    if (after !== undefined) {
+      await files.writeAtomic(path, contentBytes(after, encoding));
+      log(`rewrote ${path}: ${reason}`);
+      continue;
+    }
     await files.remove(path);
     removed.add(path);
     log(`removed ${path}: ${reason}`);

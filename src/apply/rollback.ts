@@ -6,7 +6,7 @@ import type { Files } from '../host/files.js';
 import { restoreOne, type Original } from './backup.js';
 import type { ActivationPort } from './activation-port.js';
 
-// Undo a failed apply: every file this run touched put back as it was (and only those), the
+// Undo a failed apply: every file this run changed put back as it was (and only those), the
 // journal back, every runtime it activated told again and seen back on its old settings. Only
 // then may we say "rolled back" (exit 5). A file that cannot be put back (full or read-only
 // filesystem, immutable flag) does not stop the others; the journal then keeps this run's record,
@@ -19,6 +19,8 @@ export interface RollBack {
   originals: Original[];
   /** The paths this run wrote or removed (a failure can come before the last one). */
   written: ReadonlySet<string>;
+  /** Directories this run made for its files: they go again once empty. */
+  createdDirs?: readonly string[];
   journalFile: string;
   journalBefore: string | undefined;
   plan: Plan;
@@ -30,6 +32,16 @@ export interface RollBack {
   pollMs: number | undefined;
 }
 
+/** The file is as it was before this run: the same bytes (or still absent), mode and owner. */
+async function unchanged(files: Files, original: Original): Promise<boolean> {
+  const now = await files.readBytes(original.path).catch(() => null);
+  if (now === null) return false;
+  if (now === undefined || original.bytes === undefined) return now === original.bytes;
+  if (!now.equals(original.bytes)) return false;
+  const stat = await files.stat(original.path).catch(() => undefined);
+  return original.stat === undefined || (stat !== undefined && stat.mode === original.stat.mode && stat.uid === original.stat.uid && stat.gid === original.stat.gid);
+}
+
 export async function rollBack(r: RollBack): Promise<never> {
   const what = (r.cause as Error).message;
   r.log(`apply failed (${what}); restoring the backups from ${r.dir}`);
@@ -37,9 +49,20 @@ export async function rollBack(r: RollBack): Promise<never> {
   for (const original of [...r.originals].reverse()) {
     if (!r.written.has(original.path)) continue;
     try {
+      // Only what this run changed: a write that failed left the file as it was (and putting
+      // those bytes back could meet the same full disk or immutable flag).
+      if (await unchanged(r.files, original)) continue;
       await restoreOne(r.files, original);
     } catch (error) {
       failures.push(`${original.path}: ${(error as Error).message}${original.backupPath ? ` (its original is in ${original.backupPath})` : ''}`);
+    }
+  }
+  // Deepest first, each only when nothing is left in it (a file that could not go keeps its directory).
+  for (const dir of [...(r.createdDirs ?? [])].sort((a, b) => b.split('/').length - a.split('/').length)) {
+    try {
+      if ((await r.files.readdir(dir)).length === 0) await r.files.remove(dir, { recursive: true });
+    } catch (error) {
+      failures.push(`${dir}: ${(error as Error).message}`);
     }
   }
   if (failures.length === 0) {

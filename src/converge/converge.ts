@@ -100,9 +100,11 @@ export async function prepareJoinResolved(pre: Preflight, sessions: RuntimeSessi
 /** Plan a leave: undo what the journal says every runtime did for the registry (or only the named runtimes). */
 export async function prepareLeave(registryArg: string, host: ConvergeHost, options: { runtimes?: readonly string[]; restart?: RestartPolicy } = {}): Promise<Prepared> {
   const hostPort = parseRegistry(registryArg).hostPort;
-  const plan = async (): Promise<{ plan: Plan; sessions: RuntimeSession[] }> => {
+  const plan = async (again = false): Promise<{ plan: Plan; sessions: RuntimeSession[] }> => {
     const journal = await readJournal(host);
     const entry = journal.registries[hostPort];
+    // Under the lock: a concurrent leave of the same registry got there first. What was asked is done.
+    if (entry === undefined && again) return { plan: { operation: 'leave', registry: hostPort, runtimes: [], warnings: [`${hostPort} was left by another regsetup meanwhile; nothing of it is left to undo`] }, sessions: [] };
     if (entry === undefined) {
       throw new RegsetupError('ERR_NOT_MANAGED', `regsetup has no record of joining ${hostPort} on this host; there is nothing of its own to undo`, {
         hint: 'Run `regsetup status` to list the registries regsetup manages. Settings made by hand are yours to remove.',
@@ -120,7 +122,7 @@ export async function prepareLeave(registryArg: string, host: ConvergeHost, opti
     return { plan: composeLeave(plans, { journal, registry: hostPort, now }, warnings), sessions };
   };
   const first = await plan();
-  return { operation: 'leave', sessions: first.sessions, plan: first.plan, replan: async () => (await plan()).plan };
+  return { operation: 'leave', sessions: first.sessions, plan: first.plan, replan: async () => (await plan(true)).plan };
 }
 
 /**
@@ -136,9 +138,10 @@ export async function applyPrepared(prepared: Prepared, host: ConvergeHost, io: 
     io.note(renderPlanDiff(plan));
     if (!(await io.confirm('Apply these changes?'))) throw usageError('not applied: the changes were declined');
   }
-  for (const warning of [...plan.warnings, ...plan.runtimes.flatMap((r) => r.warnings)]) io.note(`warning: ${warning}`);
+  const warningsOf = (p: Plan) => [...p.warnings, ...p.runtimes.flatMap((r) => r.warnings)];
+  for (const warning of warningsOf(plan)) io.note(`warning: ${warning}`);
   const sessions = new Map(prepared.sessions.map((s) => [s.id, s]));
-  return applyPlan(plan, { files: host.ports.files, sessions, clock: host.ports.clock, sleep: host.ports.sleep, log: io.note, ...(io.progress ? { progress: io.progress } : {}) }, {
+  const report = await applyPlan(plan, { files: host.ports.files, sessions, clock: host.ports.clock, sleep: host.ports.sleep, log: io.note, ...(io.progress ? { progress: io.progress } : {}) }, {
     stateDir: stateDirOf(host),
     root: host.ports.root,
     replan: async () => {
@@ -150,4 +153,7 @@ export async function applyPrepared(prepared: Prepared, host: ConvergeHost, io: 
       return fresh;
     },
   });
+  // The re-plan under the lock may know more (a concurrent run got there first): say what is new.
+  for (const warning of warningsOf(report.plan).filter((w) => !warningsOf(plan).includes(w))) io.note(`warning: ${warning}`);
+  return report;
 }

@@ -172,6 +172,27 @@ export function editDaemonJson(input: string | Uint8Array, change: DaemonJsonCha
   return { text: decodeView(out), bytes: viewBytes(out), changed, added, removed };
 }
 
+/**
+ * The file without those of `keys` (registry-mirrors, insecure-registries) whose list is empty:
+ * what leave writes once dockerd has shown the emptied lists, for keys a join added (every other
+ * byte stays). undefined when none of them is an empty list.
+ */
+export function dropEmptyLists(input: Uint8Array, keys: readonly string[], source = 'daemon.json', options: DaemonJsonOptions = {}): Buffer | undefined {
+  const read = readDaemonJson(input, source, options);
+  if (read.root === undefined) return undefined;
+  const children = read.root.children ?? [];
+  const drop = new Set<number>();
+  for (const key of keys) {
+    const member = read.members.get(key);
+    const value = read.value[key];
+    if (member !== undefined && Array.isArray(value) && value.length === 0) drop.add(children.indexOf(member));
+  }
+  if (drop.size === 0) return undefined;
+  const layout = { ...detectLayout(read.view), comma: separator(read.view, children) };
+  const splices = containerSplices(read.view, read.root, { remove: drop }, layout, { indent: lineIndent(read.view, read.root.start), multiline: true });
+  return viewBytes(read.prefix + applySplices(read.view, splices));
+}
+
 // An entry whose canonical form is c holds c's host[:port] (or CIDR) in some case.
 const needleOf = (c: string) => c.replace(/^[a-z]+:\/\//, '').split('/')[0]!.replace(/^\[|\]$/g, '').toLowerCase();
 

@@ -46,7 +46,7 @@ export function composeLeave(runtimes: RuntimePlan[], input: Omit<ComposeInput, 
   const records: Record<string, PlannedRecord> = { ...(previous?.runtimes ?? {}) };
   for (const r of runtimes) if (r.record === null) delete records[r.runtime];
   const plan: Plan = { operation: 'leave', registry: input.registry, runtimes, warnings };
-  const also = runtimes.flatMap((r) => (r.handOver ? [{ registry: r.handOver.registry, runtime: r.runtime, record: r.handOver.record }] : []));
+  const also = runtimes.flatMap((r) => (r.handOver ?? []).map((h) => ({ registry: h.registry, runtime: r.runtime, record: h.record })));
   const extra = also.length > 0 ? { also } : {};
   if (previous === undefined || Object.keys(records).length === 0) return { ...plan, journal: { op: 'forget', registry: input.registry, ...extra } };
   const entry: PlannedJournalEntry = { ...previous, updatedAt: new Date(input.now).toISOString(), runtimes: records };

@@ -61,13 +61,21 @@ export type FileAction =
     }
   | { kind: 'remove-file'; path: string; before: string; reason: string; secret?: boolean; encoding?: 'latin1' };
 
-/** A file to remove once the runtime has confirmed the plan, if it still reads `ifContent`. */
+/** A file to remove (or to rewrite as `after`) once the runtime has confirmed the plan, if it still reads `ifContent`. */
 export interface Cleanup {
   path: string;
   ifContent: string;
-  /** As FileAction.encoding. */
+  /** The file's last form (e.g. daemon.json without the lists join added, now empty); absent: remove it. */
+  after?: string;
+  /** As FileAction.encoding, for ifContent and after. */
   encoding?: 'latin1';
   reason: string;
+}
+
+/** Another registry's whole record of the same runtime, as it becomes when it takes something over. */
+export interface HandOver {
+  registry: string;
+  record: PlannedRecord;
 }
 
 /** A journal file record whose backup path apply fills in once it has made the backup. */
@@ -101,10 +109,11 @@ export interface RuntimePlan {
   /** The runtime's journal record after the plan: undefined = as it is, null = forget it. */
   record?: PlannedRecord | null;
   /**
-   * A node-wide change this registry made that another one still needs (containerd's config_path):
-   * that registry's record of this runtime takes it over, so the last one to leave undoes it.
+   * What this registry made that others still need or still fill (containerd's config_path, a
+   * daemon.json or hosts.toml it created that holds their entries now): each named registry's
+   * record of this runtime takes it over, so whichever leaves last undoes it, in any order.
    */
-  handOver?: { registry: string; record: PlannedRecord };
+  handOver?: HandOver[];
   cleanup?: Cleanup[];
 }
 

@@ -46,3 +46,23 @@ export async function changedSince(files: Files, file: ConfigFile): Promise<bool
   const now = await files.readBytes(file.path);
   return now === undefined ? file.bytes !== undefined : file.bytes === undefined || !now.equals(file.bytes);
 }
+
+/**
+ * One regsetup at a time rewrites a Docker config (login, leave's logout, creds migrate): a lock
+ * file beside config.json, so two runs never lose each other's entries. A missing directory is
+ * made (0700) for it, and removed again (with any parent made for it) when nothing was written into it.
+ */
+export async function withConfigLock<T>(files: Files, dir: string, fn: () => Promise<T>): Promise<T> {
+  const made: string[] = [];
+  for (let d = posix.resolve(dir); d !== '/' && !(await files.exists(d)); d = posix.dirname(d)) made.push(d);
+  if (made.length > 0) await files.mkdirp(dir, 0o700);
+  try {
+    return await files.withLock(`${configPath(dir)}.lock`, fn);
+  } finally {
+    // Deepest first, each only while empty.
+    for (const d of made) {
+      if ((await files.readdir(d)).length > 0) break;
+      await files.remove(d, { recursive: true });
+    }
+  }
+}

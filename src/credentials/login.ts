@@ -5,7 +5,7 @@ import { parseRegistry } from '../core/registry-name.js';
 import type { DockerApi } from '../host/docker-api.js';
 import type { Files } from '../host/files.js';
 import type { CredentialBackend, HelperCredential } from './backend.js';
-import { changedSince, configPath, readConfigFile } from './docker-config-file.js';
+import { changedSince, configPath, readConfigFile, withConfigLock } from './docker-config-file.js';
 import { ensureHelperOnPath, type HelperCommand, type HelperOnPath } from './helper-wrapper.js';
 
 export interface LoginPorts {
@@ -63,7 +63,7 @@ export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promi
   const file = await readConfigFile(ports.files, input.dockerConfigDir, ports.uid);
   editDockerConfig(file.bytes, change, file.path);
   // Read first: a store we cannot read (corrupt, foreign, too open) refuses before the daemon is asked.
-  const previous = await ports.store.get(key);
+  await ports.store.get(key);
   const auth = await ports.docker.checkAuth({ username: input.username, password: input.password, serveraddress: hostPort });
   if (!auth.ok) {
     const seen = auth.error ?? `status ${auth.status ?? 'unknown'}`;
@@ -72,28 +72,34 @@ export async function loginRegistry(ports: LoginPorts, input: LoginInput): Promi
     }
     throw refused('ERR_LOGIN_FAILED', `the Docker daemon could not log in to ${hostPort}: ${seen}`, 'Run `regsetup doctor ' + hostPort + '` to see why (TLS trust, network, clock); nothing was stored.');
   }
-  const helper = await ensureHelperOnPath(ports, { root: input.root, dockerConfigDir: input.dockerConfigDir, ...(input.self ? { self: input.self } : {}) });
-  let edit: ReturnType<typeof editDockerConfig>;
-  const stored = previous?.Username !== input.username || previous.Secret !== input.password;
-  try {
-    if (stored) {
-      await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
-      const back = await ports.store.get(key);
-      if (back?.Secret !== input.password || back.Username !== input.username) {
-        throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+  // Under the lock: another regsetup's login, logout or migrate of this config waits, so neither loses the other's entries.
+  return withConfigLock(ports.files, input.dockerConfigDir, async () => {
+    const helper = await ensureHelperOnPath(ports, { root: input.root, dockerConfigDir: input.dockerConfigDir, ...(input.self ? { self: input.self } : {}) });
+    // What a concurrent login of the same registry stored meanwhile is what a failure puts back,
+    // and what is compared: the same user and password are not sealed again.
+    const before = await ports.store.get(key);
+    const stored = before?.Username !== input.username || before.Secret !== input.password;
+    let edit: ReturnType<typeof editDockerConfig>;
+    try {
+      if (stored) {
+        await ports.store.store({ ServerURL: key, Username: input.username, Secret: input.password });
+        const back = await ports.store.get(key);
+        if (back?.Secret !== input.password || back.Username !== input.username) {
+          throw new RegsetupError('ERR_CREDENTIAL_STORE', `the credential helper did not give back what was stored for ${key}`, { hint: 'Run regsetup creds doctor.' });
+        }
       }
+      // Something that is not regsetup (the docker CLI) may have written config.json since it was checked: edit what is there now.
+      const current = (await changedSince(ports.files, file)) ? await readConfigFile(ports.files, input.dockerConfigDir, ports.uid) : file;
+      edit = editDockerConfig(current.bytes, change, file.path);
+      if (edit.changed) {
+        if (current.bytes === undefined) await ports.files.mkdirp(input.dockerConfigDir, 0o700);
+        await ports.files.writeAtomic(file.path, edit.bytes, current.bytes === undefined ? { mode: 0o600 } : {});
+      }
+    } catch (error) {
+      return putBack(ports.store, key, before, error);
     }
-    // Someone may have written config.json meanwhile: edit what is there now (checked again).
-    const current = (await changedSince(ports.files, file)) ? await readConfigFile(ports.files, input.dockerConfigDir, ports.uid) : file;
-    edit = editDockerConfig(current.bytes, change, file.path);
-    if (edit.changed) {
-      if (current.bytes === undefined) await ports.files.mkdirp(input.dockerConfigDir, 0o700);
-      await ports.files.writeAtomic(file.path, edit.bytes, current.bytes === undefined ? { mode: 0o600 } : {});
-    }
-  } catch (error) {
-    return putBack(ports.store, key, previous, error);
-  }
-  return { registry: hostPort, username: input.username, dockerConfig: file.path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, stored, helper };
+    return { registry: hostPort, username: input.username, dockerConfig: file.path, backend: await backendName(ports.store), removedPlaintext: edit.removedAuths, configChanged: edit.changed, stored, helper };
+  });
 }
 
 /** Undo this login's store after a later step failed: the old credential back, or none. */
@@ -131,9 +137,11 @@ export interface LogoutResult {
 export async function logoutRegistry(ports: Pick<LoginPorts, 'files' | 'store'>, input: { registry: string; dockerConfigDir: string }): Promise<LogoutResult> {
   const { hostPort } = parseRegistry(input.registry);
   const key = credentialKey(hostPort);
-  const erased = await ports.store.erase(key);
-  const path = configPath(input.dockerConfigDir);
-  const edit = editDockerConfig(await ports.files.readBytes(path), { removeHelpers: { keys: [key], helper: REGSETUP_HELPER } }, path);
-  if (edit.changed) await ports.files.writeAtomic(path, edit.bytes);
-  return { registry: hostPort, erased, configChanged: edit.changed };
+  return withConfigLock(ports.files, input.dockerConfigDir, async () => {
+    const erased = await ports.store.erase(key);
+    const path = configPath(input.dockerConfigDir);
+    const edit = editDockerConfig(await ports.files.readBytes(path), { removeHelpers: { keys: [key], helper: REGSETUP_HELPER } }, path);
+    if (edit.changed) await ports.files.writeAtomic(path, edit.bytes);
+    return { registry: hostPort, erased, configChanged: edit.changed };
+  });
 }

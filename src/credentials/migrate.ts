@@ -1,10 +1,10 @@
 import { authKeyHost, parseDockerConfig, type DockerConfig } from '../core/docker-config.js';
 import { credentialKey, editDockerConfig, keysFor, REGSETUP_HELPER } from '../core/docker-config-edit.js';
-import { ExitCode, refused, RegsetupError } from '../core/errors.js';
+import { ExitCode, isRegsetupError, refused, RegsetupError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 import type { Files } from '../host/files.js';
 import type { CredentialBackend, HelperCredential } from './backend.js';
-import { changedSince, readConfigFile } from './docker-config-file.js';
+import { changedSince, readConfigFile, withConfigLock } from './docker-config-file.js';
 
 export interface MigrationItem {
   /** The auths key as config.json has it. */
@@ -76,55 +76,80 @@ const publicItem = (planned: PlannedMove): MigrationItem => {
   return item;
 };
 
+// Under the lock no other regsetup writes config.json; something else (the docker CLI) may. A
+// change found before the rewrite is planned again, a few times, then refused.
+const STALE_RETRIES = 3;
+
 /**
  * Check everything first (owner, symlinks, every byte of config.json, the rewrite worked out),
  * then store every inline credential through the helper and read each back, and only when all
  * of them came back intact rewrite config.json once: credHelpers set, plaintext gone. If any
  * step after the first store fails, the store is put back as it was and config.json is untouched.
+ * The storing and the rewrite run under the config's lock, planned again from config.json as it
+ * is then (a login that ran meanwhile is built upon, not undone).
  */
 export async function migrateCredentials(ports: MigratePorts, options: MigrateOptions): Promise<MigrateResult> {
-  const file = await readConfigFile(ports.files, options.dockerConfigDir, ports.uid ?? process.getuid?.() ?? 0);
+  const uid = ports.uid ?? process.getuid?.() ?? 0;
+  const first = await planFrom(ports, options.dockerConfigDir, uid);
+  const result: MigrateResult = { dockerConfig: first.file.path, items: first.items, moved: [], configChanged: false };
+  if (first.moves.length === 0 || options.dryRun) return result;
+  // What the store holds now, read before anything is stored (a store we cannot read refuses here).
+  for (const move of first.moves) await ports.store.get(move.credential!.ServerURL);
+  if (options.confirm && !(await options.confirm(first.items))) return { ...result, cancelled: true };
+
+  return withConfigLock(ports.files, options.dockerConfigDir, async () => {
+    // What the store held before this run stored anything: what a failure puts back.
+    const previous = new Map<string, Omit<HelperCredential, 'ServerURL'> | undefined>();
+    const stored = new Set<string>();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const { file, items, moves, edit } = attempt === 0 && !(await changedSince(ports.files, first.file)) ? first : await planFrom(ports, options.dockerConfigDir, uid);
+        if (moves.length === 0) return { ...result, items, moved: [] }; // another run moved them meanwhile
+        for (const move of moves) {
+          const c = move.credential!;
+          if (!previous.has(c.ServerURL)) previous.set(c.ServerURL, await ports.store.get(c.ServerURL));
+          stored.add(c.ServerURL);
+          await ports.store.store(c);
+          const back = await ports.store.get(c.ServerURL);
+          if (back?.Secret !== c.Secret || back.Username !== c.Username) throw new Error(`the helper did not give back what was stored for ${c.ServerURL}`);
+        }
+        if (await changedSince(ports.files, file)) {
+          if (attempt < STALE_RETRIES) continue;
+          throw refused('ERR_PLAN_STALE', `${file.path} kept changing while regsetup moved its credentials`, 'Something other than regsetup keeps writing it: find what, then run regsetup creds migrate again.');
+        }
+        if (edit.changed) await ports.files.writeAtomic(file.path, edit.bytes);
+        return { ...result, items, moved: moves.map((m) => m.registry), configChanged: edit.changed };
+      }
+    } catch (error) {
+      const undo = await putBack(ports.store, stored, previous);
+      if (undo === '' && isRegsetupError(error) && error.code === 'ERR_PLAN_STALE') {
+        // A real conflict (the file kept changing under the lock): what was stored went back, nothing changed.
+        throw refused(error.code, `${error.message}; what this run stored was put back, nothing changed`, error.hint ?? '');
+      }
+      const what = error instanceof Error ? error.message : String(error);
+      throw new RegsetupError('ERR_MIGRATE_FAILED', `moving the credentials into the helper failed: ${what}${undo}`, {
+        hint: `${first.file.path} was not changed${undo === '' ? ' and what this run stored was erased again (or put back as it was)' : ''}. See regsetup creds doctor.`,
+        exitCode: undo === '' ? ExitCode.rolledBack : ExitCode.unexpected,
+        cause: error,
+      });
+    }
+  });
+}
+
+/** config.json read and checked, what moves, and the rewrite (checked to leave no plaintext of them). */
+async function planFrom(ports: MigratePorts, dir: string, uid: number) {
+  const file = await readConfigFile(ports.files, dir, uid);
   const planned = planMigration(file.config);
-  const items = planned.map(publicItem);
   const moves = planned.filter((p) => p.action === 'move');
-  const result: MigrateResult = { dockerConfig: file.path, items, moved: [], configChanged: false };
-  if (moves.length === 0 || options.dryRun) return result;
   const registries = moves.map((m) => m.registry);
   const change = { setHelpers: Object.fromEntries(registries.map((r) => [r, REGSETUP_HELPER])), removeAuths: moves.map((m) => m.authKey) };
   const edit = editDockerConfig(file.bytes, change, file.path);
   assertNoPlaintextLeft(edit.bytes, file.path, registries);
-  // What the store holds now, read before anything is stored (a store we cannot read refuses here).
-  const previous = new Map<string, Omit<HelperCredential, 'ServerURL'> | undefined>();
-  for (const move of moves) previous.set(move.credential!.ServerURL, await ports.store.get(move.credential!.ServerURL));
-  if (options.confirm && !(await options.confirm(items))) return { ...result, cancelled: true };
-
-  const stored: string[] = [];
-  try {
-    for (const move of moves) {
-      const c = move.credential!;
-      stored.push(c.ServerURL);
-      await ports.store.store(c);
-      const back = await ports.store.get(c.ServerURL);
-      if (back?.Secret !== c.Secret || back.Username !== c.Username) throw new Error(`the helper did not give back what was stored for ${c.ServerURL}`);
-    }
-    if (await changedSince(ports.files, file)) {
-      throw refused('ERR_PLAN_STALE', `${file.path} changed while regsetup moved its credentials`, 'Run regsetup creds migrate again.');
-    }
-    if (edit.changed) await ports.files.writeAtomic(file.path, edit.bytes);
-  } catch (error) {
-    const undo = await putBack(ports.store, stored, previous);
-    const what = error instanceof Error ? error.message : String(error);
-    throw new RegsetupError('ERR_MIGRATE_FAILED', `moving the credentials into the helper failed: ${what}${undo}`, {
-      hint: `${file.path} was not changed${undo === '' ? ' and what this run stored was erased again (or put back as it was)' : ''}. See regsetup creds doctor.`,
-      exitCode: undo === '' ? ExitCode.rolledBack : ExitCode.unexpected,
-      cause: error,
-    });
-  }
-  return { ...result, moved: registries, configChanged: edit.changed };
+  return { file, items: planned.map(publicItem), moves, edit };
 }
 
 /** Erase what this run stored, or put back what it replaced; "" when all went back, else what did not. */
-async function putBack(store: CredentialBackend, stored: readonly string[], previous: Map<string, Omit<HelperCredential, 'ServerURL'> | undefined>): Promise<string> {
+async function putBack(store: CredentialBackend, stored: Iterable<string>, previous: Map<string, Omit<HelperCredential, 'ServerURL'> | undefined>): Promise<string> {
   const failed: string[] = [];
   for (const url of stored) {
     const before = previous.get(url);

@@ -13,6 +13,7 @@ export const READ = C.O_RDONLY | C.O_NONBLOCK | C.O_NOCTTY;
 export const toStat = (s: StatsLike): FileStat => ({
   mode: Number(s.mode) & 0o7777, uid: Number(s.uid), gid: Number(s.gid), size: Number(s.size), mtimeMs: Number(s.mtimeMs),
   isDirectory: s.isDirectory(), kind: s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other',
+  ...(s.isFile() || s.isDirectory() ? {} : { special: kindOf(s) }),
 });
 
 export const guarded = async <T>(op: FileOp, path: string, fn: () => Promise<T>): Promise<T> => {

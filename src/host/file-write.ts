@@ -104,9 +104,13 @@ export function writeOps(fsp: FsModule['promises'], guard: PathGuard) {
       const handle = await fsp.open(target.real, CREATE, 0o644);
       try {
         await handle.writeFile(content);
-      } finally {
-        await handle.close();
+      } catch (error) {
+        // A full disk takes the inode but not the pid: leave no empty lock file behind.
+        await handle.close().catch(() => undefined);
+        await fsp.unlink(target.real).catch(() => undefined);
+        throw error;
       }
+      await handle.close();
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

@@ -42,6 +42,8 @@ export interface FileStat {
   mtimeMs: number;
   isDirectory: boolean;
   kind: 'file' | 'directory' | 'other';
+  /** For kind other: what it is ("FIFO (named pipe)", "character device", "socket"…). */
+  special?: string;
 }
 
 export interface WriteOptions {

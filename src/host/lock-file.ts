@@ -22,6 +22,10 @@ export interface LockFileOps {
   unlink(path: string): Promise<void>;
 }
 
+// A holder keeps the lock for one apply: a restart and its settle (90 s), and a rollback of the
+// same. Concurrent runs (a join per registry, the agent) queue behind each other that long.
+export const DEFAULT_LOCK_WAIT_MS = 300_000;
+
 // A lock file that holds no pid yet may be one another process is still writing:
 // give it this long before calling it stale.
 const EMPTY_LOCK_GRACE_MS = 5_000;
@@ -52,7 +56,7 @@ export function withLockFile<T>(scope: object, ops: LockFileOps, lockPath: strin
 }
 
 async function holdLockFile<T>(ops: LockFileOps, lockPath: string, fn: () => Promise<T>, options: LockOptions): Promise<T> {
-  const { timeoutMs = 30_000, pollMs = 200, pid = process.pid, isAlive = realIsAlive, clock = systemClock, sleep = realSleep } = options;
+  const { timeoutMs = DEFAULT_LOCK_WAIT_MS, pollMs = 200, pid = process.pid, isAlive = realIsAlive, clock = systemClock, sleep = realSleep } = options;
   const deadline = clock.now() + timeoutMs;
 
   const isStale = async (content: string): Promise<boolean> => {

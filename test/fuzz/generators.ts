@@ -3,8 +3,8 @@ import type { Rng } from './prng.js';
 
 // Malformed inputs for every file and name regsetup reads, from a seeded PRNG. Each generator
 // starts from something a real host has and damages it structurally (duplicate or miscased
-// keys, wrong types, deep nesting, huge values) and byte-wise (mutate.ts). The TOML and YAML
-// generators are for the containerd/k3s writers to come: point the harness at them.
+// keys, wrong types, deep nesting, huge values) and byte-wise (mutate.ts). The TOML and YAML ones
+// feed the containerd, containers and k3s planners and writers (test/fuzz/converge-run.ts).
 
 export interface FuzzInput {
   kind: string;
@@ -90,6 +90,61 @@ const HOSTS_TOML_STRUCTURAL: Array<(r: Rng) => string> = [
   () => '[host."https://m"]\nca = ["a", 1]\nskip_verify = "yes"\n',
 ];
 
+const CONTAINERD_CONFIG_BASES = [
+  'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n',
+  'version = 2\n\n[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "registry.k8s.io/pause:3.6"\n\n[plugins."io.containerd.grpc.v1.cri".containerd]\n  snapshotter = "overlayfs"\n',
+  'version = 3\n\n[plugins."io.containerd.cri.v1.images".registry]\n  config_path = "/etc/containerd/certs.d:/etc/docker/certs.d"\n',
+  'version = 2\nimports = ["/etc/containerd/conf.d/*.toml"]\nroot = "/var/lib/containerd"\n',
+  '# containerd config default\nversion = 2\n[grpc]\n  address = "/run/containerd/containerd.sock"\n',
+  '',
+];
+
+const CONTAINERD_CONFIG_STRUCTURAL: Array<(r: Rng) => string> = [
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://mirror.example.com"]\n',
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n    endpoint = ["https://m"]\n',
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\nconfig_path = 5\n',
+  () => 'version = "two"\n',
+  () => 'version = 2\nversion = 3\n',
+  () => 'version = 2\nimports = "/etc/containerd/conf.d/*.toml"\n',
+  () => 'version = 2\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n',
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = ""\n',
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example".tls]\n  ca_file = "/x.crt"\n',
+  () => 'version = 2\n[plugins]\n[plugins]\n',
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/a"\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/b"\n',
+  () => 'version = 4\n',
+  (r) => `version = 2\nx = ${'['.repeat(1 + r.int(5000))}`,
+  (r) => `version = 2\n${Array.from({ length: 1 + r.int(3000) }, (_, i) => `[t${i}]\nk = ${i}`).join('\n')}\n`,
+  () => 'version = 2\n[plugins."io.containerd.grpc.v1.cri"\n',
+  () => 'version = 2\n"plugins" = { "io.containerd.grpc.v1.cri" = { registry = { config_path = 1 } } }\n',
+];
+
+const REGISTRIES_CONF_BASES = [
+  'unqualified-search-registries = ["docker.io", "quay.io"]\n',
+  '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "mirror.example.com"\n',
+  '[aliases]\n  "alpine" = "docker.io/library/alpine"\n',
+  '[[registry]]\nlocation = "nexus.example.com"\ninsecure = false\n',
+  '# For more information on this configuration file, see containers-registries.conf(5).\n',
+  '',
+];
+
+const REGISTRIES_CONF_STRUCTURAL: Array<(r: Rng) => string> = [
+  () => '[registries.search]\nregistries = ["docker.io"]\n',
+  () => '[[registry.mirror]]\nlocation = "m.example"\n',
+  () => '[[registry]]\nprefix = 5\n',
+  () => '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\n[[registry]]\nprefix = "docker.io"\nlocation = "other.example"\n',
+  () => '[[registry]]\nlocation = "http://with-scheme.example"\n',
+  () => '[[registry]]\nlocation = "nexus.example.com"\ninsecure = "yes"\n',
+  () => '[[registry]]\nprefix = "*.example.com"\nlocation = "x"\n',
+  () => '[[registry]]\nprefix = "docker.io/library/a"\nlocation = ""\n',
+  () => 'unqualified-search-registries = "docker.io"\n',
+  () => 'registry = "not a table"\n',
+  () => '[[registry]]\nprefix = "nexus.example.com"\nblocked = true\n',
+  () => '[[registry]]\nlocation = "a"\n[registry]\nlocation = "b"\n',
+  (r) => `[[registry]]\nlocation = "x"\nk = ${'['.repeat(1 + r.int(5000))}`,
+  (r) => Array.from({ length: 1 + r.int(2000) }, (_, i) => `[[registry]]\nlocation = "r${i}.example"`).join('\n'),
+  () => 'short-name-mode = "enforcing"\nshort-name-mode = "permissive"\n',
+];
+
 const REGISTRIES_YAML_BASES = [
   'mirrors:\n  docker.io:\n    endpoint:\n      - "https://mirror.example.com:5000"\nconfigs:\n  "mirror.example.com:5000":\n    tls:\n      ca_file: /etc/ssl/mirror.crt\n',
   'mirrors:\n  "nexus.example.com":\n    endpoint: ["https://nexus.example.com"]\n    rewrite:\n      "^library/(.*)": "docker/$1"\n',
@@ -145,6 +200,8 @@ export const generators = {
   configJson: (r: Rng) => fromBases(r, 'config.json', CONFIG_BASES, CONFIG_STRUCTURAL),
   hostsToml: (r: Rng) => fromBases(r, 'hosts.toml', HOSTS_TOML_BASES, HOSTS_TOML_STRUCTURAL),
   registriesYaml: (r: Rng) => fromBases(r, 'registries.yaml', REGISTRIES_YAML_BASES, REGISTRIES_YAML_STRUCTURAL),
+  containerdConfig: (r: Rng) => fromBases(r, 'config.toml', CONTAINERD_CONFIG_BASES, CONTAINERD_CONFIG_STRUCTURAL),
+  registriesConf: (r: Rng) => fromBases(r, 'registries.conf', REGISTRIES_CONF_BASES, REGISTRIES_CONF_STRUCTURAL),
   journal: (r: Rng) =>
     fromBases(r, 'state.json', ['{\n  "version": 1,\n  "registries": {\n    "reg.example": {\n      "registry": "reg.example",\n      "joinedAt": "2024-01-01T00:00:00.000Z",\n      "daemonJsonPath": "/etc/docker/daemon.json",\n      "added": { "mirrors": [], "insecure": [] },\n      "files": []\n    }\n  }\n}\n'], [
       () => '{"version": 2, "registries": {}}',

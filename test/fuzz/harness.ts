@@ -9,13 +9,15 @@ export interface Stats {
   inputs: number;
   accepted: number;
   refused: number;
+  /** Anything but a RegsetupError that escaped. */
+  exceptions: number;
   exitCodes: Record<string, number>;
   codes: Record<string, number>;
   /** Inputs that broke the contract, with what happened. */
   failures: Array<{ kind: string; how: string[]; sample: string; problem: string }>;
 }
 
-export const newStats = (): Stats => ({ inputs: 0, accepted: 0, refused: 0, exitCodes: {}, codes: {}, failures: [] });
+export const newStats = (): Stats => ({ inputs: 0, accepted: 0, refused: 0, exceptions: 0, exitCodes: {}, codes: {}, failures: [] });
 
 const sample = (input: FuzzInput) => JSON.stringify(input.bytes.subarray(0, 160).toString('latin1'));
 
@@ -38,6 +40,7 @@ export async function run(
     stats.accepted++;
   } catch (error) {
     if (!isRegsetupError(error)) {
+      stats.exceptions++;
       fail(`escaped: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`.slice(0, 300));
       return;
     }

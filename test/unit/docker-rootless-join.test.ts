@@ -97,8 +97,8 @@ describe('a rootful and a rootless join of the same registry', () => {
 
     // Then root leaves its own.
     await leave(h.root);
-    expect(String(h.fs.readFileSync(ROOT_JSON, 'utf8'))).toContain('"log-driver": "journald"');
-    expect(JSON.parse(String(h.fs.readFileSync(ROOT_JSON, 'utf8')))['registry-mirrors']).toEqual([]);
+    // dockerd was shown the emptied list, then the list join added went again: the file is as it was.
+    expect(String(h.fs.readFileSync(ROOT_JSON, 'utf8'))).toBe(ROOT_JSON_TEXT);
     expect(h.signals).toEqual([812, 3000, 3000, 812]);
   });
 

@@ -188,7 +188,7 @@ describe('the credential code on real paths', () => {
     expect(fs.existsSync(join(home, 'store'))).toBe(false);
   });
 
-  it('creds migrate onto a full disk puts the store back (exit 5) and leaves config.json', async () => {
+  it('creds migrate onto a full disk refuses at its lock (exit 4): nothing stored, no lock file left, config.json as it was', async () => {
     const mount = tmpfs('migrate-full', 'size=64k');
     const { store, ports } = setup('migrate-full-home', mount);
     fs.writeFileSync(join(mount, 'config.json'), `${plaintext.slice(0, -3)},\n\t"padding": "${'p'.repeat(20 * 1024)}"\n}\n`);
@@ -198,8 +198,9 @@ describe('the credential code on real paths', () => {
       expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
     }
     const before = fs.readFileSync(join(mount, 'config.json'));
-    await expect(migrateCredentials(ports, { dockerConfigDir: mount })).rejects.toMatchObject({ code: 'ERR_MIGRATE_FAILED', exitCode: 5, message: expect.stringContaining('ENOSPC') });
+    await expect(migrateCredentials(ports, { dockerConfigDir: mount })).rejects.toMatchObject({ code: 'ERR_DISK_FULL', exitCode: 4 });
     expect(await store.list()).toEqual({});
     expect(fs.readFileSync(join(mount, 'config.json')).equals(before)).toBe(true);
+    expect(fs.readdirSync(mount).sort()).toEqual(['config.json', 'filler']);
   });
 });

@@ -18,15 +18,17 @@ import { fakeDockerApi } from '../fakes/fake-docker-api.js';
 import { memoryBackend } from '../fakes/memory-credential-backend.js';
 import { snapshotFs } from '../fuzz/fs-snapshot.js';
 import { generators, type FuzzInput, type GeneratorName } from '../fuzz/generators.js';
+import { CONTAINERD_CONFIG, joinOnMemfs, type FuzzRuntime } from '../fuzz/converge-run.js';
 import { newStats, run, type Stats } from '../fuzz/harness.js';
 import { rng } from '../fuzz/prng.js';
+import { desired, pem } from './helpers/join-fixtures.js';
 
 // §7: a generator-driven corpus (deterministic seed) through the real code on memfs. Every
 // input must work, or be refused with a RegsetupError of exit 2 or 4 that changed no byte of
 // any file and wrote nothing outside the root.
 
 const SEED = 0x5eed9;
-const COUNTS: Record<GeneratorName, number> = { daemonJson: 400, configJson: 250, journal: 80, pem: 150, registryName: 200, hostsToml: 60, registriesYaml: 60 };
+const COUNTS: Record<GeneratorName, number> = { daemonJson: 400, configJson: 250, journal: 80, pem: 150, registryName: 200, hostsToml: 160, registriesYaml: 160, containerdConfig: 160, registriesConf: 160 };
 const ROOT = '/host';
 const all: Record<string, Stats> = {};
 const corpus = (name: GeneratorName): FuzzInput[] => {
@@ -43,9 +45,14 @@ function tree(files: Record<string, string | Buffer>, lock = { timeoutMs: 50, po
 const changed = (a: Record<string, string>, b: Record<string, string>) => [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((p) => a[p] !== b[p]);
 
 afterAll(() => {
-  const total = Object.values(all).reduce((n, s) => n + s.inputs, 0);
+  const sum = (f: (s: Stats) => number) => Object.values(all).reduce((n, s) => n + f(s), 0);
+  const changedBytes = (s: Stats) => s.failures.filter((f) => /changed|wrote/.test(f.problem)).length;
   const lines = Object.entries(all).map(([k, s]) => `  ${k}: ${s.inputs} inputs, ${s.accepted} accepted, ${s.refused} refused, exit codes ${JSON.stringify(s.exitCodes)}, codes ${JSON.stringify(s.codes)}`);
-  console.info(`fuzz corpus (seed ${SEED}): ${total} inputs\n${lines.join('\n')}`);
+  console.info(
+    `fuzz corpus (seed ${SEED}): ${sum((s) => s.inputs)} inputs, ${sum((s) => s.exceptions)} exceptions, ${sum((s) => s.exitCodes['1'] ?? 0)} exit 1, ` +
+      `${sum((s) => Object.entries(s.exitCodes).filter(([c]) => c !== '2' && c !== '4').reduce((n, [, v]) => n + v, 0))} exits other than 2/4, ` +
+      `${sum(changedBytes)} runs that changed bytes they must not, ${sum((s) => s.failures.length)} failures\n${lines.join('\n')}`,
+  );
 });
 
 describe('fuzz corpus', { timeout: 60_000 }, () => {
@@ -236,27 +243,67 @@ describe('fuzz corpus', { timeout: 60_000 }, () => {
     expect(stats.failures).toEqual([]);
   });
 
-  // Until the containerd and k3s writers exist, the generators are checked against the
-  // parsers those writers will use: the same inputs every run, and mostly not a usable file.
-  const usableHostsToml = (v: unknown) => typeof (v as { server?: unknown }).server === 'string';
-  const usableRegistriesYaml = (v: unknown) => {
-    const mirrors = (v as { mirrors?: unknown } | null)?.mirrors;
-    return typeof mirrors === 'object' && mirrors !== null && Object.values(mirrors).every((m) => Array.isArray((m as { endpoint?: unknown } | null)?.endpoint));
+  // hosts.toml, containerd's config.toml, k3s's registries.yaml and podman's registries.conf(.d)
+  // through the real snapshot, planner, checks and writers of their runtime (converge and apply on
+  // memfs under --root). Accepted: every file written reads back as its runtime reads it, and a
+  // second identical join changes nothing.
+  const joinDesired = desired({ registry: 'nexus.example.com', mirrors: ['https://nexus.example.com'], caPem: pem('lab CA') });
+  const GOOD_CONFIG = 'version = 2\n\n[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "/etc/containerd/certs.d"\n';
+  const placements: Record<'hostsToml' | 'containerdConfig' | 'registriesYaml' | 'registriesConf', { runtime: FuzzRuntime; paths: string[] }> = {
+    hostsToml: { runtime: 'containerd', paths: ['/etc/containerd/certs.d/nexus.example.com/hosts.toml', '/etc/containerd/certs.d/docker.io/hosts.toml'] },
+    containerdConfig: { runtime: 'containerd', paths: [CONTAINERD_CONFIG] },
+    registriesYaml: { runtime: 'k3s', paths: ['/etc/rancher/k3s/registries.yaml'] },
+    registriesConf: { runtime: 'containers', paths: ['/etc/containers/registries.conf', '/etc/containers/registries.conf.d/10-site.conf', '/etc/containers/registries.conf.d/50-regsetup.conf'] },
   };
-  it.each([
-    ['hostsToml', (s: string) => parseToml(s) as unknown, usableHostsToml],
-    ['registriesYaml', (s: string) => parseYaml(s) as unknown, usableRegistriesYaml],
-  ] as const)('%s generator: deterministic, and mostly malformed to the parser the writers will use', (name, parse, usable) => {
-    const inputs = corpus(name);
-    expect(corpus(name).map((i) => i.bytes.toString('base64'))).toEqual(inputs.map((i) => i.bytes.toString('base64')));
-    const malformed = inputs.filter((i) => {
-      try {
-        return !usable(parse(i.bytes.toString('utf8')));
-      } catch {
-        return true;
-      }
-    });
-    all[name] = { ...newStats(), inputs: inputs.length, accepted: inputs.length - malformed.length, refused: malformed.length };
-    expect(malformed.length).toBeGreaterThan(inputs.length / 2);
+  const readsBack = (path: string, bytes: Buffer): string | undefined => {
+    const text = bytes.toString('utf8');
+    try {
+      if (/\.(toml|conf)$/.test(path)) parseToml(text);
+      else if (path.endsWith('.yaml')) parseYaml(text, { uniqueKeys: true, logLevel: 'error' });
+      else if (path.endsWith('.json')) JSON.parse(text);
+      return undefined;
+    } catch (error) {
+      return `wrote ${path}, which does not parse: ${(error as Error).message.split('\n')[0]}`;
+    }
+  };
+  it.each(Object.keys(placements) as Array<keyof typeof placements>)('%s: a join through the real planner and writers on memfs', async (name) => {
+    const stats = (all[name] = newStats());
+    const { runtime, paths } = placements[name];
+    for (const [i, input] of corpus(name).entries()) {
+      const target = paths[i % paths.length]!;
+      const { fs } = tree({
+        [`${ROOT}${CONTAINERD_CONFIG}`]: GOOD_CONFIG,
+        [`${ROOT}/etc/containers/registries.conf`]: '# see containers-registries.conf(5)\n',
+        [`${ROOT}/etc/rancher/k3s/.keep`]: '',
+        [`${ROOT}${target}`]: input.bytes,
+      });
+      const before = snapshotFs(fs);
+      await run(stats, input, () => joinOnMemfs(fs, runtime, joinDesired), async (refused) => {
+        const after = snapshotFs(fs);
+        const diff = changed(before, after);
+        if (refused) return diff.length === 0 ? undefined : `refused but changed ${diff.join(', ')}`;
+        if (diff.some((p) => !p.startsWith(`${ROOT}/`))) return `wrote outside the root: ${diff.join(', ')}`;
+        for (const p of diff) {
+          if (!after[p]?.startsWith('file ')) continue;
+          const problem = readsBack(p, fs.readFileSync(p) as Buffer);
+          if (problem) return problem;
+        }
+        const host = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).filter(([p]) => !p.startsWith(`${ROOT}/var/lib/regsetup`)));
+        try {
+          await joinOnMemfs(fs, runtime, joinDesired);
+        } catch (error) {
+          return `a second identical join failed: ${(error as Error).message}`.slice(0, 300);
+        }
+        const again = changed(host(after), host(snapshotFs(fs)));
+        return again.length === 0 ? undefined : `a second identical join changed ${again.join(', ')}`;
+      });
+    }
+    expect(stats.failures).toEqual([]);
+    expect(stats.accepted).toBeGreaterThan(0);
+    expect(stats.refused).toBeGreaterThan(0);
+  });
+
+  it.each(Object.keys(placements) as Array<keyof typeof placements>)('%s generator: the same inputs every run', (name) => {
+    expect(corpus(name).map((i) => i.bytes.toString('base64'))).toEqual(corpus(name).map((i) => i.bytes.toString('base64')));
   });
 });

@@ -43,6 +43,7 @@ describe('planJoin', () => {
           added: { mirrors: ['https://nexus.example.com'], insecure: [] },
           files: [{ path: CA, sha256: sha256Hex(pem('lab CA')) }],
           createdDaemonJson: true,
+          createdKeys: ['registry-mirrors'],
         }),
       },
     });
@@ -204,11 +205,24 @@ describe('planLeave', () => {
     expect(renderPlanDiff(plan)).toContain(`remove ${DAEMON_JSON}`);
   });
 
-  it('keeps a daemon.json join created once someone else put a setting in it', () => {
+  it('keeps a daemon.json join created once someone else put a setting in it, without the list join added', () => {
     const bare = snapshot({ daemonJsonText: undefined });
     const joined = afterPlan(bare, planJoin(bare, desired(), NOW));
     const edited = { ...joined, daemonJsonText: joined.daemonJsonText!.replace('{', '{\n  "debug": true,') };
-    expect(dockerPart(planLeave(edited, 'nexus.example.com', NOW)).cleanup).toBeUndefined();
+    const plan = planLeave(edited, 'nexus.example.com', NOW);
+    const emptied = writeOf(plan, DAEMON_JSON)!.after;
+    expect(emptied).toBe('{\n  "debug": true,\n  "registry-mirrors": []\n}\n');
+    // dockerd is shown the emptied list first (an absent key keeps its value on SIGHUP), then the list goes.
+    expect(dockerPart(plan).cleanup).toEqual([{ path: DAEMON_JSON, ifContent: emptied, encoding: 'latin1', after: '{\n  "debug": true\n}\n', reason: expect.stringContaining('join added the lists') }]);
+  });
+
+  it('gives a daemon.json that was there back byte for byte once the lists join added are empty again', () => {
+    const before = '{\r\n\t"log-driver": "journald",\r\n\t"insecure-registries": ["10.0.0.0/8"]\r\n}';
+    const had = snapshot({ daemonJsonText: before });
+    const plan = planJoin(had, desired({ insecure: true }), NOW);
+    expect(plan.journal).toMatchObject({ op: 'record', entry: docker({ createdKeys: ['registry-mirrors'] }) });
+    const leave = dockerPart(planLeave(afterPlan(had, plan), 'nexus.example.com', NOW));
+    expect(leave.cleanup).toEqual([expect.objectContaining({ after: before })]);
   });
 
   it('keeps an entry the user had before join', () => {

@@ -10,11 +10,12 @@ import { during } from '../../core/progress.js';
 import { planToJson, renderPlanDiff } from '../../core/plan-render.js';
 import { parseRegistry } from '../../core/registry-name.js';
 import { removeHelperWrapperIfUnused } from '../../credentials/helper-wrapper.js';
+import { withConfigLock } from '../../credentials/docker-config-file.js';
 import { logoutRegistry } from '../../credentials/login.js';
 import type { CommandContext } from '../context.js';
 import type { Runner } from '../context.js';
 import { emit } from '../documents/documents.js';
-import { credentialCommandPorts } from './credential-ports.js';
+import { credentialCommandPorts, type CredentialCommandPorts } from './credential-ports.js';
 import { appliedJson, appliedLine, hostOf, operatorIo, plannedJson } from './io.js';
 
 /** `regsetup leave`: undo exactly what join recorded for a registry, in every runtime, keep what was there before. */
@@ -58,6 +59,12 @@ export const run: Runner = async (ctx, [registryArg], opts) => {
 /** What join stored goes too: the helper's entry and the credHelpers line, while they still name regsetup. */
 async function forgetCredentials(ctx: CommandContext, registries: string[], dockerConfig: string | undefined, other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const ports = credentialCommandPorts(ctx, dockerConfig);
+  // One lock for the logouts and the wrapper's removal: a concurrent join's login is either
+  // before (its entry keeps the wrapper) or after (it installs the wrapper again).
+  await withConfigLock(ports.files, ports.dockerConfigDir, () => forgetUnderLock(ctx, ports, registries, other));
+}
+
+async function forgetUnderLock(ctx: CommandContext, ports: CredentialCommandPorts, registries: string[], other: { authFiles: string[]; storeOnly: boolean }): Promise<void> {
   const progress = (label: string) => ctx.out.progress(label);
   const path = `${ports.dockerConfigDir}/config.json`;
   for (const hostPort of new Set(registries)) {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { sha256Hex } from '../../core/digest.js';
 import { refused } from '../../core/errors.js';
+import type { Heirs } from '../../core/hand-over.js';
 import type { FileAction } from '../../core/plan-types.js';
 import { appendTables, formatKey, parseToml, removeTablesUnder, tomlStringify } from '../../core/toml-text.js';
 import type { HostsEntry } from './record.js';
@@ -139,6 +140,20 @@ export function unplanHostsFile(entry: HostsEntry, current: string | undefined, 
   const onlyServer = Object.keys(rest).every((k) => k === 'server') && Object.keys(hostsOf(rest)).length === 0;
   if (entry.created && onlyServer) return { kind: 'remove-file', path: entry.path, before: current, reason };
   return { kind: 'write-file', path: entry.path, before: current, after: text, mode: 0o644, reason };
+}
+
+/**
+ * Leave: the hosts.toml files this registry created that stay because other registries' tables
+ * are in them pass to one of those registries (core/hand-over.ts), so whichever of them leaves
+ * last removes the file. `gone`: the files this leave removes.
+ */
+export function handOverHostsFiles<R extends { hostsFiles?: HostsEntry[] }>(mine: readonly HostsEntry[], gone: ReadonlySet<string>, heirs: Heirs<R>): void {
+  for (const entry of mine) {
+    if (!entry.created || gone.has(entry.path)) continue;
+    const heir = heirs.others.find((o) => o.record.hostsFiles?.some((h) => h.path === entry.path && h.hosts.length > 0));
+    if (heir === undefined) continue; // nothing of another registry is in it: what stays is not regsetup's
+    heirs.update(heir.registry, (r) => ({ ...r, hostsFiles: r.hostsFiles?.map((h) => (h.path === entry.path ? { ...h, created: true } : h)) }));
+  }
 }
 
 /** What containerd would read must be exactly what was meant, or nothing is written. */

@@ -1,8 +1,9 @@
+import { heirsOf } from '../../core/hand-over.js';
 import { undoOwnedFile } from '../../core/owned-file.js';
 import type { FileAction, RuntimePlan } from '../../core/plan-types.js';
 import type { PlanContext } from '../types.js';
 import { unplanConfigEdit } from './config-edit.js';
-import { unplanHostsFile } from './hosts.js';
+import { handOverHostsFiles, unplanHostsFile } from './hosts.js';
 import { providerPaths, unplanKubeletProvider } from './kubelet.js';
 import { containerdRecord, type ContainerdRecord } from './record.js';
 import type { ContainerdSessionInfo } from './plan.js';
@@ -10,10 +11,6 @@ import type { ContainerdSnapshot } from './snapshot.js';
 
 const fileText = (snap: ContainerdSnapshot, path: string): string | undefined =>
   [snap.config, ...snap.imports].find((f) => f.path === path)?.text ?? snap.hostsFiles[path] ?? (snap.provider?.executable.path === path ? snap.provider.executable.text : undefined);
-
-/** The other registries on record that still use this containerd session. */
-const othersOnRecord = (ctx: PlanContext & { registry: string }, session: string) =>
-  Object.values(ctx.journal.registries).filter((e) => e.registry !== ctx.registry && e.runtimes[session] !== undefined);
 
 /**
  * Undo what the record says a join did for containerd: its [host] tables (files it created go when
@@ -25,7 +22,8 @@ export function unplanContainerd(session: ContainerdSessionInfo, snap: Container
   const warnings: string[] = [];
   const actions: FileAction[] = [];
   const unchanged: string[] = [];
-  const others = othersOnRecord(ctx, session.id);
+  const heirs = heirsOf(ctx.journal, ctx.registry, session.id, (r) => containerdRecord(r)!);
+  const others = heirs.others;
   const exe = providerPaths(snap).executable;
   const dropIn = record.configEdit?.how === 'drop-in' ? record.configEdit.dropIn : undefined;
   for (const h of record.hostsFiles) {
@@ -44,15 +42,13 @@ export function unplanContainerd(session: ContainerdSessionInfo, snap: Container
   }
   actions.push(...unplanKubeletProvider(snap, [ctx.registry, ...(ctx.entry?.pushRegistry ? [ctx.entry.pushRegistry] : [])], warnings));
 
-  let handOver: RuntimePlan['handOver'];
   let restart = false;
   if (record.configEdit !== undefined) {
     const heir = others[0];
     if (heir !== undefined) {
       // Still needed: the edit's record moves to a registry that stays.
-      const theirs = containerdRecord(heir.runtimes[session.id])!;
       const moved = record.files.filter((f) => configFiles.has(f.path) || f.path === dropIn);
-      handOver = { registry: heir.registry, record: { ...theirs, configEdit: record.configEdit, files: [...theirs.files, ...moved.filter((f) => !theirs.files.some((t) => t.path === f.path))] } };
+      heirs.update(heir.registry, (theirs) => ({ ...theirs, configEdit: record.configEdit, files: [...theirs.files, ...moved.filter((f) => !theirs.files.some((t) => t.path === f.path))] }));
       warnings.push(`config_path stays on: ${heir.registry} still uses containerd's hosts.toml.`);
     } else {
       const backedUp = new Set(record.files.filter((f) => f.previous !== undefined && configFiles.has(f.path)).map((f) => f.path));
@@ -61,6 +57,8 @@ export function unplanContainerd(session: ContainerdSessionInfo, snap: Container
       restart = undo.length > 0 || backedUp.size > 0;
     }
   }
+  handOverHostsFiles(record.hostsFiles, new Set(actions.filter((a) => a.kind === 'remove-file').map((a) => a.path)), heirs);
+  const handOver = heirs.handOver();
   const activation = restart && snap.running && snap.canRestart ? 'restart' : 'none';
   if (restart && activation === 'none') warnings.push('containerd must restart to stop reading hosts.toml; restart it when convenient (never with SIGHUP, which kills it).');
   return {
@@ -75,6 +73,6 @@ export function unplanContainerd(session: ContainerdSessionInfo, snap: Container
     expectBefore: { configPathRoot: record.hostsRoot },
     warnings,
     record: null,
-    ...(handOver ? { handOver } : {}),
+    ...(handOver.length > 0 ? { handOver } : {}),
   };
 }

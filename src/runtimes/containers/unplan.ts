@@ -1,6 +1,7 @@
 import type { RestartPolicy } from '../../core/desired-state.js';
 import { undoOwnedFile } from '../../core/owned-file.js';
-import type { FileAction, RuntimePlan } from '../../core/plan-types.js';
+import { heirsOf } from '../../core/hand-over.js';
+import type { FileAction, HandOver, RuntimePlan } from '../../core/plan-types.js';
 import type { PlanContext } from '../types.js';
 import { activationFor } from './activation.js';
 import { unplanAuthFile } from './auth-file.js';
@@ -8,7 +9,7 @@ import { readConfigSet, shadowedPrefixes } from './config-set.js';
 import { expectedFrom } from './confirm.js';
 import { readBack, removeFrom, renderDropIn, type DropInModel } from './drop-in.js';
 import type { ContainersSessionInfo } from './plan.js';
-import { otherRecords, type ContainersRecord } from './record.js';
+import { containersRecord, otherRecords, type ContainersRecord } from './record.js';
 import { parseRegistriesConf, prefixOf, trimLocation } from './registries-conf.js';
 import { certsFile, readable, type ContainersSnapshot } from './snapshot.js';
 
@@ -50,10 +51,12 @@ export function unplanContainers(session: ContainersSessionInfo, snapshot: Conta
     expect = expectFor(snapshot, model, record);
   }
 
+  let handOver: HandOver[] = [];
   if (record.authFile) {
     const action = unplanAuthFile(snapshot, record.authFile, warnings);
     if (action) actions.push(action);
     else unchanged.push(record.authFile.path);
+    if (record.authFile.created && action?.kind !== 'remove-file') handOver = handOverAuthFile(session.id, record.authFile.path, ctx);
   }
 
   const dropInChanged = actions.some((a) => a.path === path);
@@ -70,7 +73,16 @@ export function unplanContainers(session: ContainersSessionInfo, snapshot: Conta
     ...(dropInChanged && expect !== undefined ? { expect } : {}),
     warnings,
     record: null,
+    ...(handOver.length > 0 ? { handOver } : {}),
   };
+}
+
+/** An auth file this registry's join created, which stays because other registries' credHelpers are in it, passes to one of them (core/hand-over.ts). */
+function handOverAuthFile(id: string, path: string, ctx: PlanContext & { registry: string }): HandOver[] {
+  const heirs = heirsOf(ctx.journal, ctx.registry, id, (r) => containersRecord(r)!);
+  const heir = heirs.others.find((h) => h.record.authFile?.path === path && h.record.authFile.keys.length > 0);
+  if (heir) heirs.update(heir.registry, (r) => ({ ...r, authFile: { ...r.authFile!, created: true } }));
+  return heirs.handOver();
 }
 
 /** podman's view once the entries are gone: what is left of regsetup's file, and none of this registry's mirrors. */

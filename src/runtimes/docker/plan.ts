@@ -1,4 +1,4 @@
-import { editDaemonJson, parseDaemonJson, validateDaemonJson } from '../../core/daemon-json.js';
+import { editDaemonJson, parseDaemonJson, validateDaemonJson, type DaemonJsonOptions } from '../../core/daemon-json.js';
 import { describePem, pemCertificates, samePem, sha256Hex } from '../../core/digest.js';
 import { refused } from '../../core/errors.js';
 import { hubMirrors, UPSTREAM_DOCKER_HUB } from '../../core/mirrors.js';
@@ -7,11 +7,19 @@ import { joinHosts, type FileAction, type PlannedFile, type ResolvedDesired, typ
 import type { PlanContext } from '../types.js';
 import { activationDetail, changedKeys, decideActivation, refuseFlagConflicts } from './activation.js';
 import { expectedFrom } from './confirm.js';
-import type { DockerRecord, PlannedDockerRecord } from './record.js';
+import { MANAGED_KEYS, type DockerRecord, type PlannedDockerRecord } from './record.js';
 import { CERTS_DIR } from './layout.js';
 import { byteView, caPath, certsFile, daemonJsonSource, type DockerSnapshot } from './snapshot.js';
 import { planStoreHosts } from './store-hosts.js';
 import { storeWarnings } from './store-warning.js';
+
+/** The lists this join (or an earlier one) added to daemon.json as new keys: leave drops them again once they are empty. */
+function createdKeysOf(previous: DockerRecord | undefined, source: Buffer | undefined, edit: ReturnType<typeof editDaemonJson>, path: string, opts: DaemonJsonOptions): Pick<DockerRecord, 'createdKeys'> {
+  const before = source === undefined ? {} : parseDaemonJson(source, path, opts);
+  const fresh = MANAGED_KEYS.filter((k) => !(k in before) && (k === 'registry-mirrors' ? edit.added.mirrors : edit.added.insecure).length > 0);
+  const keys = MANAGED_KEYS.filter((k) => fresh.includes(k) || previous?.createdKeys?.includes(k));
+  return keys.length > 0 ? { createdKeys: keys } : {};
+}
 
 export interface DockerSessionInfo {
   id: string;
@@ -103,6 +111,7 @@ export function planDocker(session: DockerSessionInfo, snapshot: DockerSnapshot,
     added: { mirrors: union(previous?.added.mirrors, edit.added.mirrors), insecure: union(previous?.added.insecure, edit.added.insecure) },
     files: [...files.values()],
     ...(previous?.createdDaemonJson || (snapshot.daemonJsonText === undefined && edit.changed) ? { createdDaemonJson: true } : {}),
+    ...createdKeysOf(previous, source, edit, path, opts),
     ...(snapshot.certsDir === CERTS_DIR ? {} : { certsDir: snapshot.certsDir }),
     ...(store.entries.length > 0 ? { hostsFiles: store.entries } : {}),
   };

@@ -18,7 +18,7 @@ async function guardedRead(files: Files, path: string): Promise<{ text?: string;
   if (link !== undefined) return { problem: refused('ERR_K3S_REGISTRIES_UNSAFE', `${path} is a symbolic link to ${link}; regsetup does not edit a file through a link`, hint) };
   const stat = await files.stat(path);
   if (stat === undefined) return {};
-  if (stat.kind !== 'file') return { problem: refused('ERR_K3S_REGISTRIES_UNSAFE', `${path} is not a regular file`, hint) };
+  if (stat.kind !== 'file') return { problem: refused('ERR_K3S_REGISTRIES_UNSAFE', `${path} is not a regular file but a ${stat.kind === 'directory' ? 'directory' : (stat.special ?? 'special file')}`, hint) };
   if (stat.size > MAX_REGISTRIES_BYTES) {
     return { problem: refused('ERR_K3S_REGISTRIES_UNSAFE', `${path} is ${stat.size} bytes; a registries.yaml is a few kilobytes, so this is not one`, hint) };
   }

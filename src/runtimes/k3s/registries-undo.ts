@@ -50,8 +50,9 @@ export function removeEntries(parsed: ParsedRegistries, source: string, path: st
     else if (String(current.username ?? '') !== a.username) kept.push(`${dotted(at)} (now for another user)`);
     else edit.delete(at);
   }
-  // Children before parents: a map regsetup created goes once nothing is left in it.
-  for (const c of [...added.created].reverse()) {
+  // Children before parents (deepest first: a record may hold maps handed over by another
+  // registry's leave): a map regsetup created goes once nothing is left in it.
+  for (const c of [...added.created].reverse().sort((a, b) => b.path.length - a.path.length)) {
     const node = edit.node(c.path);
     const emptied = (isMap(node) || isSeq(node)) && node.items.length === 0;
     if (!emptied) continue;

@@ -1,10 +1,12 @@
 import { sha256Hex } from '../../core/digest.js';
 import { undoOwnedFile } from '../../core/owned-file.js';
-import type { Cleanup, FileAction, RuntimePlan } from '../../core/plan-types.js';
+import { heirsOf } from '../../core/hand-over.js';
+import type { Cleanup, FileAction, HandOver, RuntimePlan } from '../../core/plan-types.js';
 import type { PlanContext } from '../types.js';
 import { decideK3sActivation } from './activation.js';
 import { expectFrom } from './expect.js';
-import type { K3sRecord } from './record.js';
+import { mergeAdded, noneAdded } from './added.js';
+import { k3sRecord, type K3sRecord } from './record.js';
 import { parseRegistries } from './registries-file.js';
 import { removeEntries } from './registries-undo.js';
 import { readRegistries } from './plan.js';
@@ -53,6 +55,7 @@ export function unplanK3s(snapshot: K3sSnapshot, record: K3sRecord, ctx: PlanCon
     else unchanged.push(file.path);
   }
 
+  const handOver = handOverK3s(layout.id, record, ctx, path, cleanup.length > 0 ? undefined : registriesAfter);
   const changed = actions.some((a) => a.path === path);
   const decision = decideK3sActivation(changed, 'auto', snapshot);
   warnings.push(...decision.warnings);
@@ -69,8 +72,29 @@ export function unplanK3s(snapshot: K3sSnapshot, record: K3sRecord, ctx: PlanCon
     ...(decision.activation === 'restart' ? { expect: expectFrom(value(registriesAfter), layout, hosts), expectBefore: expectFrom(value(snapshot.registriesText), layout, hosts) } : {}),
     warnings,
     record: null,
+    ...(handOver.length > 0 ? { handOver } : {}),
     ...(cleanup.length > 0 ? { cleanup } : {}),
   };
+}
+
+/**
+ * registries.yaml (or a map in it) this registry's join created, which stays because other
+ * registries' entries are in it, passes to one of them (core/hand-over.ts). `after`: the file as
+ * this leave leaves it (undefined: it goes).
+ */
+function handOverK3s(id: string, record: K3sRecord, ctx: PlanContext, path: string, after: string | undefined): HandOver[] {
+  if (after === undefined || (!record.createdRegistries && record.added.created.length === 0)) return [];
+  const heirs = heirsOf(ctx.journal, ctx.entry?.registry ?? '', id, (r) => k3sRecord(r)!);
+  const heir = heirs.others.find((h) => h.record.registriesPath === path && h.record.added.endpoints.length + h.record.added.values.length + h.record.added.auth.length > 0);
+  if (heir === undefined) return []; // nothing of another registry is in it: what stays is not regsetup's
+  const doc = parseRegistries(after, path).doc;
+  const still = record.added.created.filter((c) => doc.getIn(c.path, true) !== undefined);
+  heirs.update(heir.registry, (r) => ({
+    ...r,
+    ...(record.createdRegistries || r.createdRegistries ? { createdRegistries: true } : {}),
+    added: mergeAdded(r.added, { ...noneAdded(), created: still }),
+  }));
+  return heirs.handOver();
 }
 
 /**
