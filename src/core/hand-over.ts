@@ -3,8 +3,9 @@ import type { HandOver, PlannedRecord } from './plan-types.js';
 
 // What a registry's join created on the node (daemon.json, a hosts.toml, registries.yaml, a map in
 // it) is removed by a leave once nothing is left in it. When other registries' entries are still
-// in it, the leaving registry hands the creation to one of them (docs/architecture.md, "Leave in
-// any order"): otherwise leaves in another order than the joins would leave an empty shell behind.
+// in it, the leaving registry hands the creation to one of them
+// (docs/architecture.md, "Leave in any order"): otherwise leaves in another order than the joins
+// would leave an empty shell behind.
 
 export interface Heirs<R> {
   /** The other registries on record with this runtime session, their records read as the runtime's. */

@@ -7,7 +7,7 @@ import { resolveHostPath } from './host-path.js';
 // (the DaemonSet's hostPath volumes); what is not mounted is read as the daemon itself sees it,
 // through /proc/<pid>/root; and the host's service manager is reached by entering PID 1's
 // namespaces with nsenter, since systemctl, its D-Bus socket and the units live there
-// (docs/host-behaviour.md, "In a container").
+// (docs/host-behaviour.md#in-a-container).
 
 /** The prefix that runs a command in the host's namespaces (those of PID 1). */
 export const NSENTER_HOST: readonly string[] = ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--'];
