@@ -55,7 +55,8 @@ play() {
   close_masters
   before=$(nodes_ticks "$n")
   start=$(date +%s%N)
-  if ! /usr/bin/time -f '%U %S' -o "$fleet_log.time" ansible-playbook deploy/ansible/lab.yml --limit "nodes[0:$((n - 1))]" --forks "$n" "$@" >"$fleet_log" 2>&1; then
+  # bash's own `time` (user and system CPU, its children included): no /usr/bin/time needed.
+  if ! { TIMEFORMAT='%U %S'; time ansible-playbook deploy/ansible/lab.yml --limit "nodes[0:$((n - 1))]" --forks "$n" "$@" >"$fleet_log" 2>&1; } 2>"$fleet_log.time"; then
     echo "bench: this failed, no figure: ansible-playbook deploy/ansible/lab.yml (N=$n) $*" >&2
     tail -20 "$fleet_log" >&2
     exit 1

@@ -18,6 +18,8 @@ import { labJsonPath, reloadLab, type LabInfo, type LabNode } from './helpers/la
 import { seaPath } from './helpers/sea.js';
 
 const NODES = 3;
+// A playbook run on three nodes takes 10–40 s on two shared CPUs; a test makes up to three.
+const RUNS_TIMEOUT = 300_000;
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const labScript = join(repo, 'scripts/lab.sh');
 const playbook = join(repo, 'deploy/ansible/lab.yml');
@@ -120,14 +122,14 @@ describe(`the Ansible role on ${NODES} lab nodes, over SSH, with the single exec
       expect(pull.stdout.split('\n')[0]).toBe(`${n.name} ["https://${info.hosts.group}/"]`);
     }
     joined = await snapshot();
-  });
+  }, RUNS_TIMEOUT);
 
   it('a second run changes nothing on any node, byte for byte', async () => {
     const run = await play();
     expect(changed(run)).toEqual(Object.fromEntries(nodes.map((n) => [n.name, 0])));
     const now = await snapshot();
     nodes.forEach((n, i) => expect(diffManifests(joined[i]!, now[i]!), n.name).toEqual([]));
-  });
+  }, RUNS_TIMEOUT);
 
   it('--check --diff on a drifted node says what a run would do, and changes nothing anywhere', async () => {
     await unlink(join(nodes[0]!.fsDir, CA_FILE(info)));
@@ -139,7 +141,7 @@ describe(`the Ansible role on ${NODES} lab nodes, over SSH, with the single exec
     expect(others.every((h) => h!.skipped)).toBe(true);
     const now = await snapshot();
     nodes.forEach((n, i) => expect(diffManifests(drifted[i]!, now[i]!), n.name).toEqual([]));
-  });
+  }, RUNS_TIMEOUT);
 
   it("a run repairs the drift on that node alone, back to the joined configuration's bytes", async () => {
     const run = await play();
@@ -148,7 +150,7 @@ describe(`the Ansible role on ${NODES} lab nodes, over SSH, with the single exec
       const [was, now] = [joined[i]!.filter((e) => configRoots(n).some((r) => e.path.startsWith(r))), await manifest(configRoots(n))];
       expect(diffManifests(was, now), n.name).toEqual([]);
     }
-  });
+  }, RUNS_TIMEOUT);
 
   it('state: absent leaves every node exactly as found; a second one changes nothing; the host was never touched', async () => {
     const run = await play('-e', 'regsetup_state=absent');
@@ -161,5 +163,5 @@ describe(`the Ansible role on ${NODES} lab nodes, over SSH, with the single exec
     }
     expect(changed(await play('-e', 'regsetup_state=absent'))).toEqual(Object.fromEntries(nodes.map((n) => [n.name, 0])));
     expect(diffManifests(hostBefore, await manifest(['/etc/hosts', ...HOST_PATHS]))).toEqual([]);
-  });
+  }, RUNS_TIMEOUT);
 });
