@@ -3,9 +3,9 @@
 # the node's own network, mount, UTS and PID namespaces. Makes the node's private paths, then runs
 # its dockerd and sshd until SIGTERM, when it stops them in order.
 #
-#   node-init.sh NAME IP NODE_DIR LAB_DIR SSHD_CONFIG LOG_DIR
+#   node-init.sh NAME IP NODE_DIR LAB_DIR SSHD_CONFIG LOG_DIR PRIVATE_PATHS
 set -euo pipefail
-name=$1 ip=$2 dir=$3 lab=$4 sshd_config=$5 logs=$6
+name=$1 ip=$2 dir=$3 lab=$4 sshd_config=$5 logs=$6 private=$7
 
 hostname "$name"
 # /run first: docker.sock, docker.pid, the exec-root, /run/containerd (so this dockerd supervises
@@ -25,7 +25,8 @@ for d in etc var/lib; do
 done
 # The lab dir itself stays the real one (logs, data-root, keys).
 mount --move /run/.lab "$lab"
-for p in etc/docker etc/containerd etc/containers etc/regsetup etc/rancher var/lib/regsetup var/lib/docker root usr/local/bin; do
+# shellcheck disable=SC2086 # a list of relative paths without spaces (nodes.sh NODE_PRIVATE)
+for p in $private; do
   mkdir -p "/$p"
   mount --bind "$dir/fs/$p" "/$p"
 done

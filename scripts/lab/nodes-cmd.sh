@@ -28,6 +28,8 @@ host_key_checking = True
 forks = $NODES_MAX
 home = $ANSIBLE_DIR/home
 local_tmp = $ANSIBLE_DIR/tmp
+# On the node's private /tmp (a tmpfs), not in its /root: a run leaves no trace of Ansible itself.
+remote_tmp = /tmp/.ansible/tmp
 retry_files_enabled = False
 interpreter_python = /usr/bin/python3
 

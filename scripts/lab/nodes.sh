@@ -6,8 +6,10 @@
 # exec-root and its supervised containerd all under the node's private /run) and an sshd (key auth
 # only) listening on the node's address. Private per node, as bind mounts of dirs under
 # nodes/node<i>/fs: /etc/docker /etc/containerd /etc/containers /etc/regsetup /etc/rancher
-# /var/lib/regsetup /var/lib/docker /root /usr/local/bin (seeded with the host's docker client) /run;
-# /tmp is a tmpfs. /etc/hosts and the rest of / are the host's.
+# /var/lib/regsetup /var/lib/docker /var/lib/containers (podman's storage: overlay cannot sit on the
+# node's /var/lib overlay) /var/tmp /root /usr/local/bin (seeded with the host's docker client) /run;
+# /tmp is a tmpfs. The rest of /etc and /var/lib (so /etc/hosts) is the host's under a throwaway
+# overlay: a node reads the host's files, and what it writes there never reaches the host.
 #
 # Routing: the nodes' veths sit on a bridge inside the lab namespace (10.213.1.1), which forwards
 # between the nodes and the lab registries. The host reaches the nodes through the lab namespace
@@ -20,6 +22,8 @@ readonly NODE_GW=10.213.1.1
 readonly NODE_ROUTER=10.213.0.2
 readonly NODE_SUBNET=10.213.1.0/24
 readonly ANSIBLE_DIR=$NODES_DIR/ansible
+# Bind-mounted from nodes/node<i>/fs (node-init.sh gets the same list).
+readonly NODE_PRIVATE='etc/docker etc/containerd etc/containers etc/regsetup etc/rancher var/lib/regsetup var/lib/docker var/lib/containers var/tmp root usr/local/bin'
 
 node_name() { echo "node$1"; }
 node_ip() { echo "10.213.1.$((10 + $1))"; }
@@ -78,14 +82,31 @@ Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
 }
 
+# node_seed_conffiles FS DIR: the node's private DIR as a fresh install of the host's packages
+# has it (podman pulls nothing without /etc/containers/policy.json): every Debian conffile under
+# DIR copied as shipped. One the host has changed since (a test's edit) is left out, not copied.
+node_seed_conffiles() {
+  local fs=$1 dir=$2 pkgs path sum _
+  pkgs=$(dpkg-query -S "$dir" 2>/dev/null | sed 's/: .*//; s/,//g') || return 0
+  # shellcheck disable=SC2086 # a list of package names
+  while read -r path sum _; do
+    [[ $path == "$dir"/* && -f $path && ! -e $fs$path ]] || continue
+    [[ $(md5sum <"$path" | cut -c1-32) == "$sum" ]] || continue
+    mkdir -p "$(dirname "$fs$path")"
+    cp -p "$path" "$fs$path"
+  done < <(dpkg-query -W -f='${Conffiles}\n' $pkgs 2>/dev/null)
+}
+
 node_prepare() {
   local i=$1 d p
   d=$(node_dir "$i")
-  for p in etc/docker etc/containerd etc/containers etc/regsetup etc/rancher var/lib/regsetup var/lib/docker root usr/local/bin run; do
+  for p in $NODE_PRIVATE run; do
     mkdir -p "$d/fs/$p"
   done
   chmod 700 "$d/fs/root"
+  chmod 1777 "$d/fs/var/tmp"
   [[ -x /usr/local/bin/docker && ! -e $d/fs/usr/local/bin/docker ]] && cp -p /usr/local/bin/docker "$d/fs/usr/local/bin/docker"
+  node_seed_conffiles "$d/fs" /etc/containers
   [[ -s $d/ssh_host_ed25519_key ]] || ssh-keygen -q -t ed25519 -N '' -C "$(node_name "$i")" -f "$d/ssh_host_ed25519_key"
 }
 
@@ -112,7 +133,7 @@ node_start() {
   # nsenter, not `ip netns exec`: that remounts /sys for the netns, and dockerd then finds no cgroups.
   # unshare forks tini as PID 1 of the new PID namespace.
   nsenter --net="/run/netns/$(node_netns "$i")" setsid unshare --mount --uts --pid --fork --mount-proc --propagation private \
-    tini -s -- bash "$HELPERS/node-init.sh" "$(node_name "$i")" "$(node_ip "$i")" "$d" "$LAB" "$NODES_DIR/ssh/sshd_config" "$LAB/logs" \
+    tini -s -- bash "$HELPERS/node-init.sh" "$(node_name "$i")" "$(node_ip "$i")" "$d" "$LAB" "$NODES_DIR/ssh/sshd_config" "$LAB/logs" "$NODE_PRIVATE" \
     </dev/null >>"$LAB/logs/$(node_name "$i")-init.log" 2>&1 &
   disown
   # The node's PID 1 (tini), as the host sees it: the process to signal and to nsenter.

@@ -46,8 +46,13 @@ export function fileBackend(ports: FileBackendPorts, path: string): CredentialBa
       locked(async () => {
         const data = await read();
         const old = findKey(data.entries, c.ServerURL);
+        const key = await ports.key();
+        // The same credentials again (every join stores them): a fresh nonce would rewrite the
+        // file for nothing, and a converged node would never be byte-for-byte stable.
+        const kept = old === c.ServerURL ? data.entries[old]! : undefined;
+        if (kept?.username === c.Username && open(key, c.ServerURL, kept) === c.Secret) return;
         if (old !== undefined) delete data.entries[old];
-        data.entries[c.ServerURL] = seal(await ports.key(), c.ServerURL, c.Username, c.Secret);
+        data.entries[c.ServerURL] = seal(key, c.ServerURL, c.Username, c.Secret);
         await write(data);
       }),
     get: async (serverUrl) => {

@@ -68,6 +68,20 @@ describe('regsetup file store', () => {
     expect(await store.get('nexus.example.com')).toEqual({ Username: 'ci', Secret: cred.Secret });
   });
 
+  it('storing the same credentials again leaves the file as it is; a new secret or user rewrites it', async () => {
+    const { fs, store } = setup({}, { REGSETUP_CREDENTIALS_KEY_PROTECTION: 'file' });
+    await store.store(cred);
+    const first = fs.readFileSync(DATA, 'utf8');
+    await store.store({ ...cred });
+    expect(fs.readFileSync(DATA, 'utf8')).toBe(first);
+    for (const change of [{ Secret: 'rotated-secret' }, { Username: 'deploy' }]) {
+      const before = fs.readFileSync(DATA, 'utf8');
+      await store.store({ ...cred, ...change });
+      expect(fs.readFileSync(DATA, 'utf8')).not.toBe(before);
+      expect(await store.get(cred.ServerURL)).toEqual({ Username: change.Username ?? cred.Username, Secret: change.Secret ?? cred.Secret });
+    }
+  });
+
   it('without the key the secrets cannot be read, and no new key is made over them', async () => {
     const { fs, store } = setup({}, { REGSETUP_CREDENTIALS_KEY_PROTECTION: 'file' });
     await store.store(cred);

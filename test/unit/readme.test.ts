@@ -11,7 +11,7 @@ const commands = allCommands(program).filter((c) => c.path.length > 0);
 const flags = new Set([...commands.flatMap((c) => c.flags), ...globalFlags(program)].map((f) => f.long));
 // Flags README mentions that belong to the scripts, not to regsetup.
 // Flags of the scripts, and of the daemons (dockerd, k3s, kubelet) README names when it explains them.
-const scriptFlags = new Set(['--lab', '--agent', '--now', '--noEmit', '--sha256', '--prefix', '--cacert', '--reset', '--containerd', '--iptables', '--bridge', '--data-dir', '--private-registry', '--image-credential-provider-bin-dir', '--image-credential-provider-config']);
+const scriptFlags = new Set(['--lab', '--agent', '--fleet', '--check', '--diff', '--now', '--noEmit', '--sha256', '--prefix', '--cacert', '--reset', '--containerd', '--iptables', '--bridge', '--data-dir', '--private-registry', '--image-credential-provider-bin-dir', '--image-credential-provider-config']);
 
 describe('README agrees with the program', () => {
   it('mentions no flag the program lacks', () => {
