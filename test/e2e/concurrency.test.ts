@@ -61,7 +61,10 @@ describe('concurrent joins and leaves on the lab node (every runtime)', { timeou
   const group = (): Run => ({ registry: lab.hosts.group, args: ['--ca-url', lab.caUrl, '--ca-fingerprint', lab.caFingerprint, '--mirror', `https://${lab.hosts.group}`, '--username', 'admin', '--password-stdin'], input: admin() });
   const registries = () => [lab.hosts.group, ...others().map((o) => o.registry)];
 
-  const run = (args: string[], input?: string) => regsetup(args, { env: sandbox.env, timeoutMs: PHASE_MS, ...(input ? { input } : {}) });
+  // The file store: choosing a backend probes every docker-credential-* on PATH, and gcloud's
+  // writes its own logs under $HOME/.config/gcloud, which no leave can (or should) undo.
+  const run = (args: string[], input?: string) =>
+    regsetup(args, { env: { ...sandbox.env, REGSETUP_CREDENTIALS_BACKEND: 'file' }, timeoutMs: PHASE_MS, ...(input ? { input } : {}) });
   const failures = (results: CliResult[]) => results.filter((r) => r.exitCode !== 0).map((r) => `exit ${r.exitCode}: ${r.json?.error?.code ?? ''} ${r.json?.error?.message ?? r.stderr.split('\n').slice(-3).join(' | ')}`);
   const sandboxManifest = () => manifest([join(sandbox.dir, 'docker'), join(sandbox.dir, 'home')]);
 

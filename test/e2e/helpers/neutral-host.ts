@@ -21,6 +21,7 @@ export const HOST_PATHS = [
   '/etc/containers',
   '/etc/rancher',
   join(homedir(), '.docker'),
+  join(homedir(), '.config/containers'),
   '/var/lib/regsetup',
   '/etc/regsetup',
   '/usr/local/bin/docker-credential-regsetup',
@@ -88,6 +89,23 @@ export async function settleDaemonJson(bytes: Buffer | null, target: DaemonRegis
 }
 
 /** Takes regsetup's state and the lab's registries out of the host's configuration. */
+/** A Docker-format auth file without the regsetup helper and the lab's logins (absent: nothing to do). */
+async function forgetLabLogins(lab: LabInfo, cfgPath: string): Promise<void> {
+  const cfg = parseObject(await readText(cfgPath));
+  if (cfg) {
+    if (cfg.credsStore === 'regsetup') delete cfg.credsStore;
+    for (const key of ['credHelpers', 'auths'] as const) {
+      const table = cfg[key] as Record<string, unknown> | undefined;
+      if (!table || typeof table !== 'object') continue;
+      for (const host of Object.keys(table)) if (isLabHost(lab, host) || table[host] === 'regsetup') delete table[host];
+    }
+    // Nothing but empty tables left: no file, as on a host no join touched (join creates it).
+    const empty = Object.values(cfg).every((v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+    if (empty && cfgPath.endsWith('/containers/auth.json')) await rm(cfgPath, { force: true });
+    else await writeFile(cfgPath, `${JSON.stringify(cfg, null, 2)}\n`);
+  }
+}
+
 export async function neutralizeHost(lab: LabInfo, saved: DaemonRegistryConfig): Promise<void> {
   for (const p of REGSETUP_STATE) await rm(p, { recursive: true, force: true });
 
@@ -97,18 +115,19 @@ export async function neutralizeHost(lab: LabInfo, saved: DaemonRegistryConfig):
     for (const name of await readdir(dir)) if (isLabHost(lab, name)) await rm(join(dir, name), { recursive: true, force: true });
   }
 
-  // ~/.docker/config.json: the regsetup helper and lab logins.
-  const cfgPath = join(homedir(), '.docker', 'config.json');
-  const cfg = parseObject(await readText(cfgPath));
-  if (cfg) {
-    if (cfg.credsStore === 'regsetup') delete cfg.credsStore;
-    for (const key of ['credHelpers', 'auths'] as const) {
-      const table = cfg[key] as Record<string, unknown> | undefined;
-      if (!table || typeof table !== 'object') continue;
-      for (const host of Object.keys(table)) if (isLabHost(lab, host) || table[host] === 'regsetup') delete table[host];
+  // hosts.toml of other upstreams (docker.io, _default) that a join pointed at a lab mirror, and
+  // the containers drop-in regsetup owns: a join in place (scripts/try) configures every runtime.
+  for (const dir of ['/etc/docker/certs.d', '/etc/containerd/certs.d']) {
+    if (!existsSync(dir)) continue;
+    for (const name of await readdir(dir)) {
+      const hosts = join(dir, name, 'hosts.toml');
+      if ((await readText(hosts))?.includes(labSuffix(lab))) await rm(join(dir, name), { recursive: true, force: true });
     }
-    await writeFile(cfgPath, `${JSON.stringify(cfg, null, 2)}\n`);
   }
+  await rm('/etc/containers/registries.conf.d/50-regsetup.conf', { force: true });
+
+  // ~/.docker/config.json and the containers auth file: the regsetup helper and lab logins.
+  for (const cfgPath of [join(homedir(), '.docker', 'config.json'), join(homedir(), '.config/containers/auth.json')]) await forgetLabLogins(lab, cfgPath);
 
   // daemon.json without the lab's mirrors and insecure entries, and dockerd showing that.
   const path = await daemonJsonPath();
