@@ -699,7 +699,11 @@ cmd_down() {
           link:*) ip link del "${f#link:}" 2>/dev/null || true ;;
           rmdir:*) rmdir -- "${f#rmdir:}" 2>/dev/null || true ;;
           iptables) restore_iptables ;;
-          /*) rm -rf -- "$f" ;;
+          # dockerd's netns bind mounts (/var/run/docker/netns/*) may outlive it: unmount, then remove.
+          /*)
+            findmnt -rn -o TARGET | grep -F -- "$f" | sort -r | while read -r m; do umount -l -- "$m" 2>/dev/null || true; done
+            rm -rf -- "$f"
+            ;;
         esac
       done <"$LAB/state/created-by-dockerd"
     fi
