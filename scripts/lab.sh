@@ -701,7 +701,7 @@ cmd_down() {
           iptables) restore_iptables ;;
           # dockerd's netns bind mounts (/var/run/docker/netns/*) may outlive it: unmount, then remove.
           /*)
-            findmnt -rn -o TARGET | grep -F -- "$f" | sort -r | while read -r m; do umount -l -- "$m" 2>/dev/null || true; done
+            { findmnt -rn -o TARGET | grep -F -- "${f#/var}" | sort -r || true; } | while read -r m; do umount -l -- "$m" 2>/dev/null || true; done
             rm -rf -- "$f"
             ;;
         esac
