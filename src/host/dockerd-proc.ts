@@ -2,6 +2,7 @@ import { isRegsetupError, RegsetupError } from '../core/errors.js';
 import type { Files } from './files.js';
 import { resolveHostPath } from './host-path.js';
 import { otherMountNs } from './mount-ns.js';
+import { argvOf } from './proc.js';
 
 // Reading /proc (under --root for tests: a tree with a fake /proc) for the dockerd finder.
 
@@ -49,7 +50,7 @@ export function procReader(files: Files, root: string | undefined, procRoot: str
       return text;
     },
     async argvOf(pid) {
-      return ((await reader.proc(pid, 'cmdline')) ?? '').split('\0').filter((arg, i, all) => arg !== '' || i < all.length - 1);
+      return argvOf(await reader.proc(pid, 'cmdline'));
     },
     otherMountNs: (pid) => otherMountNs(files, root, procRoot, pid),
   };

@@ -11,7 +11,8 @@ export interface ProcInfo {
   ppid: number;
 }
 
-const argvOf = (text: string | undefined) => (text ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+/** A /proc/<pid>/cmdline as argv (NUL-separated, the trailing NUL dropped; an empty argument kept). */
+export const argvOf = (text: string | undefined): string[] => (text ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
 
 export interface ProcComm {
   pid: number;

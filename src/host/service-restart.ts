@@ -4,6 +4,7 @@ import { refused } from '../core/errors.js';
 import { sleep as realSleep, systemClock, type Clock, type Sleep } from './clock.js';
 import { onHost, seenBy } from './mount-ns.js';
 import type { Processes } from './processes.js';
+import { argvOf } from './proc.js';
 
 // Restarting a daemon the way its service manager would. Under systemd, `systemctl restart` of its
 // unit (found from /proc/<pid>/cgroup). Without one (containers, this lab), as a unit would: stop
@@ -81,7 +82,7 @@ export async function restartProcess(pid: number, ports: RestartPorts, options: 
   if (service.how === 'unreachable') {
     throw refused('ERR_RESTART_FAILED', `process ${pid} runs in another mount namespace and no systemd runs it: regsetup cannot start it again from here`, 'Restart it on the host yourself, or run regsetup on the host.');
   }
-  const argv = (readText(`${proc}/${pid}/cmdline`) ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+  const argv = argvOf(readText(`${proc}/${pid}/cmdline`));
   if (argv.length === 0) throw refused('ERR_RESTART_FAILED', `process ${pid} is gone; nothing to restart`, 'Start it yourself.');
   const exe = readlinkSafe(`${proc}/${pid}/exe`) ?? argv[0]!;
   const cwd = readlinkSafe(`${proc}/${pid}/cwd`) ?? '/';

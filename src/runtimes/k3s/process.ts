@@ -1,6 +1,6 @@
 import { parseDocument } from 'yaml';
 import type { Files } from '../../host/files.js';
-import { processComms } from '../../host/proc.js';
+import { argvOf, processComms } from '../../host/proc.js';
 import { configDir, UNITS, unitFor, type K3sKind, type K3sRole } from './layout.js';
 
 /** A running k3s or rke2 agent, as /proc shows it. */
@@ -57,7 +57,7 @@ async function configFile(files: Files, kind: K3sKind): Promise<Record<string, u
 export async function findK3s(files: Files, kind: K3sKind, procRoot = '/proc'): Promise<K3sProcess | undefined> {
   for (const { pid, comm } of await processComms(files, procRoot)) {
     if (!comm.startsWith(kind)) continue;
-    const argv = ((await files.readText(`${procRoot}/${pid}/cmdline`).catch(() => undefined)) ?? '').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    const argv = argvOf(await files.readText(`${procRoot}/${pid}/cmdline`).catch(() => undefined));
     const role = roleOf(kind, comm, argv);
     if (role === undefined) continue;
     const cgroup = (await files.readText(`${procRoot}/${pid}/cgroup`).catch(() => undefined)) ?? '';
